@@ -1,0 +1,213 @@
+"""Domain events: what the call tracker says happened, in the past tense.
+
+They are frozen dataclasses with plain values (str, int, float, tuples), so
+that every subscriber of the bus can keep, compare and serialise them. Times
+are POSIX timestamps (float seconds, UTC) given to the tracker by its caller:
+the tracker itself never reads a clock.
+
+Identifiers:
+
+* ``call_id`` is the call's ``Linkedid``: every leg of one call carries it.
+* ``interface`` is a canonical PBX device, the key an agent's login is bound
+  to: ``PJSIP/1001`` for a SIP phone, ``Local/1001@agents`` for a Local
+  channel member (the ``/n`` suffix of a queue member interface and the
+  ``-0000001a;1`` suffix of a channel name are removed).
+* Caller numbers are given raw, exactly as the PBX sent them (``<unknown>``
+  included); normalising them is ``cti.phone``'s job, not the tracker's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Disposition(StrEnum):
+    """How a call ended, from the customer's point of view."""
+
+    ANSWERED = "answered"  # an agent talked to the caller
+    ABANDONED = "abandoned"  # the caller hung up before any agent was rung to no answer
+    MISSED = "missed"  # agents were rung, none answered (ring-no-answer), the caller gave up
+    TRANSFERRED = "transferred"  # answered, then transferred to another agent or number
+    FAILED = "failed"  # an outbound call that never reached the customer
+
+
+class RingOutcome(StrEnum):
+    """How one agent's ringing ended."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"  # AgentRingNoAnswer: the queue gave up on this phone
+    ANSWERED_ELSEWHERE = "answered_elsewhere"  # ring-all: another agent took it
+    CALLER_LEFT = "caller_left"  # the caller hung up while this phone rang
+
+
+@dataclass(frozen=True, slots=True)
+class CallOffered:
+    """A new call reached the PBX (inbound) or an originated call started (outbound)."""
+
+    call_id: str
+    at: float
+    direction: Direction
+    caller_num: str  # inbound: the customer's number as sent by the trunk; outbound: the number dialled
+    caller_name: str
+    dnis: str  # inbound: the number the customer dialled; outbound: ""
+    channel: str  # the customer-side leg
+    action_id: str = ""  # outbound: the Originate's ActionID (carries the campaign attempt)
+
+
+@dataclass(frozen=True, slots=True)
+class CallerIdentified:
+    """The customer-side caller ID changed after the offer (NewCallerid on an outbound or Local leg)."""
+
+    call_id: str
+    at: float
+    caller_num: str
+    caller_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallQueued:
+    call_id: str
+    at: float
+    queue: str
+    position: int
+    caller_num: str
+    caller_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRinging:
+    """An agent's phone started ringing for this call: the moment of the screen pop."""
+
+    call_id: str
+    at: float
+    interface: str
+    member_name: str  # queue MemberName, or the device for a direct dial
+    agent_channel: str
+    queue: str  # "" for a direct dial (e.g. after a transfer)
+    caller_num: str  # the customer, never the agent phone's own caller ID
+    caller_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRingEnded:
+    """An agent's phone stopped ringing without that agent answering."""
+
+    call_id: str
+    at: float
+    interface: str
+    outcome: RingOutcome
+    ring_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswered:
+    call_id: str
+    at: float
+    interface: str
+    member_name: str
+    queue: str
+    wait_seconds: int  # time in queue before this answer (AMI HoldTime), 0 for a direct dial
+    ring_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallTransferred:
+    call_id: str
+    at: float
+    from_interface: str
+    target: str  # what it was transferred to: "transfer,1002" context,exten or a channel
+    kind: str = "blind"  # blind | attended
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLeg:
+    """One agent rung during a call, as it ended."""
+
+    interface: str
+    member_name: str
+    rang_at: float
+    outcome: RingOutcome
+    ring_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded:
+    """The whole call is over. Carries the complete summary a call-log row needs."""
+
+    call_id: str
+    at: float
+    disposition: Disposition
+    direction: Direction
+    caller_num: str
+    caller_name: str
+    dnis: str
+    queue: str
+    offered_at: float
+    answered_at: float | None
+    wait_seconds: int  # queue hold time until answer or abandon (AMI HoldTime when known)
+    talk_seconds: int  # sum of AgentComplete TalkTime (all agents, transfers included)
+    answered_by: str  # interface of the first agent who answered, "" if none
+    last_agent: str  # interface of the last agent who talked (the transfer target after a transfer)
+    agents: tuple[AgentLeg, ...]
+    hangup_cause: int  # Hangup Cause of the customer leg (16 normal, 17 busy, ...)
+    action_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OriginateFailed:
+    """An Originate never reached the customer. ``cause`` is the real Q.850 reason when known."""
+
+    action_id: str
+    at: float
+    dial_string: str
+    cause: int  # Hangup Cause of the dialled leg; 0 when no channel was created
+    cause_text: str
+    reason: int  # OriginateResponse Reason (not the real cause; kept for the record)
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyKeyed:
+    """The survey IVR reported a rating (``None`` when the customer keyed nothing)."""
+
+    call_id: str
+    at: float
+    campaign: str
+    contact: str
+    rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStateChanged:
+    """A queue member's state: device status, paused with reason, in call."""
+
+    at: float
+    queue: str
+    interface: str
+    member_name: str
+    status: int  # AMI device state: 1 not in use, 2 in use, 5 unavailable, 6 ringing, ...
+    paused: bool
+    paused_reason: str
+    in_call: bool
+    membership: str = ""  # static | dynamic
+    removed: bool = False  # QueueMemberRemoved
+
+
+DomainEvent = (
+    CallOffered
+    | CallerIdentified
+    | CallQueued
+    | AgentRinging
+    | AgentRingEnded
+    | CallAnswered
+    | CallTransferred
+    | CallEnded
+    | OriginateFailed
+    | SurveyKeyed
+    | AgentStateChanged
+)

@@ -1,0 +1,96 @@
+"""Composition root: builds the database, bus, tracker, AMI bridge and web app; starts and stops them in order.
+
+    PBX ──AMI──▶ AmiBridge ──messages──▶ CallTracker ──events──▶ Bus ──▶ CallRecorder (call log)
+                                                                   └──▶ PopService ──▶ Hub ──▶ browsers
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from functools import partial
+
+from aiohttp import web
+
+from cti.ami.bridge import AmiBridge
+from cti.ami.tracker import CallTracker
+from cti.bus import Bus
+from cti.calls.recorder import CallRecorder
+from cti.config import Settings
+from cti.customers import service as customers
+from cti.customers.pop import PopService
+from cti.http import keys
+from cti.phone import normalise
+from cti.push import Hub
+from cti.store import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Service:
+    """Everything the service runs, wired together; the web app holds one."""
+
+    settings: Settings
+    db: Database
+    bus: Bus = field(default_factory=Bus)
+    hub: Hub = field(default_factory=Hub)
+    tracker: CallTracker = field(default_factory=CallTracker)
+    bridge: AmiBridge | None = None
+    pops: PopService | None = None
+    started_at: float = field(default_factory=time.time)
+
+    def normalise(self, raw: str):
+        return normalise(raw, region=self.settings.default_region, outside_prefixes=self.settings.outside_prefixes,
+                         lang=self.settings.language)
+
+    def wire(self) -> None:
+        """Subscribe the domains to the bus and build the bridge (nothing runs yet)."""
+        recorder = CallRecorder(self.db.session, self.normalise, _customer_ids)
+        self.bus.subscribe("calls", recorder.handle_batch, batch_max=500)
+        self.pops = PopService(self.db.session, self.hub, self.normalise, self.settings.zone)
+        self.bus.subscribe("pops", self.pops.handle)
+        self.bridge = AmiBridge(self.settings, self.tracker, self.bus.publish_many)
+
+    async def start(self) -> None:
+        await self.bus.start()
+        assert self.bridge is not None
+        await self.bridge.start()
+
+    async def stop(self) -> None:
+        if self.bridge is not None:
+            await self.bridge.stop()
+        await self.bus.drain()
+        await self.bus.stop()
+        self.hub.close_all()
+
+
+async def _customer_ids(session, e164: str) -> list[int]:
+    return [c.id for c in await customers.find_by_phone(session, e164)]
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> web.Application:
+    """The aiohttp app; its cleanup context starts the service with the app and stops it after."""
+    from cti.http.routes import setup_web
+
+    service = Service(settings=settings, db=db or Database(settings.database_url))
+    service.wire()
+    app = web.Application(client_max_size=32 * 1024 * 1024)
+    app[keys.SETTINGS] = settings
+    app[keys.DB] = service.db
+    app[keys.HUB] = service.hub
+    app[keys.SERVICE] = service
+    app.cleanup_ctx.append(partial(_run_service, service, own_db=db is None))
+    setup_web(app)
+    return app
+
+
+async def _run_service(service: Service, app: web.Application, *, own_db: bool) -> AsyncIterator[None]:
+    await service.start()
+    log.info("service started")
+    yield
+    await service.stop()
+    if own_db:
+        await service.db.close()

@@ -1,0 +1,94 @@
+"""Reading the call log: filtered pages, a customer's last calls, rows for export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from cti.calls.models import Call, CallAgentLeg
+
+DISPOSITIONS = ("answered", "abandoned", "missed", "transferred", "failed")
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    since: dt.datetime | None = None  # inclusive, aware
+    until: dt.datetime | None = None  # exclusive, aware
+    number: str = ""  # digits of any written form; matched against raw and E.164
+    e164: tuple[str, ...] = ()  # exact normalised numbers (from cti.phone.search_keys)
+    agent: str = ""  # interface, e.g. PJSIP/1001: answered or was rung
+    disposition: str = ""
+    customer_id: int | None = None
+    direction: str = ""
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        if self.since:
+            stmt = stmt.where(Call.offered_at >= self.since)
+        if self.until:
+            stmt = stmt.where(Call.offered_at < self.until)
+        if self.disposition:
+            stmt = stmt.where(Call.disposition == self.disposition)
+        if self.direction:
+            stmt = stmt.where(Call.direction == self.direction)
+        if self.customer_id is not None:
+            stmt = stmt.where(Call.customer_id == self.customer_id)
+        if self.agent:
+            rung = select(CallAgentLeg.call_pk).where(CallAgentLeg.interface == self.agent)
+            stmt = stmt.where(or_(Call.answered_by == self.agent, Call.last_agent == self.agent, Call.id.in_(rung)))
+        stmt = self._number(stmt)
+        return stmt
+
+    def _number(self, stmt: Select[Any]) -> Select[Any]:
+        digits = "".join(ch for ch in self.number if ch.isdigit())
+        conditions = []
+        if self.e164:
+            conditions.append(Call.caller_e164.in_(self.e164))
+        if digits:
+            conditions.append(Call.caller_raw.contains(digits, autoescape=True))
+            conditions.append(Call.caller_e164.contains(digits.lstrip("0") or digits, autoescape=True))
+        return stmt.where(or_(*conditions)) if conditions else stmt
+
+
+async def page(session: AsyncSession, flt: CallFilter, *, offset: int = 0, limit: int = 50) -> tuple[list[Call], int]:
+    """One page of calls, newest first, and the total matching."""
+    total = await session.scalar(flt.apply(select(func.count(Call.id))))
+    stmt = flt.apply(select(Call)).options(selectinload(Call.legs)).order_by(Call.offered_at.desc(), Call.id.desc())
+    rows = await session.scalars(stmt.offset(offset).limit(limit))
+    return list(rows), int(total or 0)
+
+
+async def recent_for(
+    session: AsyncSession, *, customer_id: int | None = None, e164: str | None = None, limit: int = 10
+) -> list[Call]:
+    """The last calls of a customer (or of a number when the caller is unknown), newest first."""
+    if customer_id is None and not e164:
+        return []
+    cond = Call.customer_id == customer_id if customer_id is not None else Call.caller_e164 == e164
+    stmt = select(Call).where(cond).order_by(Call.offered_at.desc(), Call.id.desc()).limit(limit)
+    return list(await session.scalars(stmt))
+
+
+async def stream(session: AsyncSession, flt: CallFilter, *, chunk: int = 1000) -> AsyncIterator[Call]:
+    """Every matching call, oldest first, without holding them all in memory (for exports)."""
+    stmt = flt.apply(select(Call)).options(selectinload(Call.legs)).order_by(Call.offered_at, Call.id)
+    result = await session.stream_scalars(stmt.execution_options(yield_per=chunk))
+    async for call in result:
+        yield call
+
+
+def brief(call: Call, tz: dt.tzinfo) -> dict[str, Any]:
+    """A call as a pop's history line shows it."""
+    return {
+        "call_id": call.call_id,
+        "at": call.offered_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "direction": call.direction,
+        "agent": call.last_agent or call.answered_by,
+        "disposition": call.disposition or "in_progress",
+        "talk_seconds": call.talk_seconds,
+    }

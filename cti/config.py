@@ -1,0 +1,155 @@
+"""Settings: defaults, then a TOML file, then ``CTI_*`` environment variables, then flags.
+
+One object, validated at start; a bad value stops the service with one clear line.
+
+>>> s = Settings(_env_file=None, language="en", http_port=9000)
+>>> s.http_port, s.language, s.default_region
+(9000, 'en', 'CN')
+"""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any
+
+import phonenumbers
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+LANGUAGES = ("zh", "en")
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message is one line a person can act on."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CTI_", extra="forbid", frozen=True)
+
+    database_url: str = "sqlite+aiosqlite:///./var/cti.db"
+
+    ami_host: str | None = None  # None: start the bundled PBX simulator
+    ami_port: int = Field(5038, ge=1, le=65535)
+    ami_username: str = "cti"
+    ami_secret: SecretStr = SecretStr("ctisecret")
+    ami_ping_interval: float = Field(5.0, gt=0)
+    ami_action_timeout: float = Field(5.0, gt=0)
+    ami_reconnect_max: float = Field(30.0, gt=0)
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=1, le=65535)
+    public_origin: str = ""  # e.g. https://cti.example.com behind a proxy; "" = derive from Host
+
+    default_region: str = "CN"
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh"
+    outside_prefixes: Annotated[tuple[str, ...], NoDecode] = ()  # "9" or "9,0": dial-out digits a PBX may prefix
+
+    session_hours: float = Field(12.0, gt=0)
+    cookie_secure: bool = False  # set true behind HTTPS
+
+    sim_calls_per_minute: float = Field(6.0, ge=0)
+    sim_time_scale: float = Field(1.0, gt=0)
+    sim_control_port: int = Field(8089, ge=0, le=65535)
+    seed_demo: bool = True  # `cti serve` without a PBX seeds demo data into an empty database
+
+    @field_validator("default_region")
+    @classmethod
+    def _region_known(cls, v: str) -> str:
+        v = v.upper()
+        if v not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown region {v!r}; use a two-letter code such as CN")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_known(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from None
+        return v
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, v: str) -> str:
+        v = v.lower().replace("_", "-")
+        v = {"zh-cn": "zh", "zh-hans": "zh", "en-us": "en", "en-gb": "en"}.get(v, v)
+        if v not in LANGUAGES:
+            raise ValueError(f"unsupported language {v!r}; use zh or en")
+        return v
+
+    @field_validator("outside_prefixes", mode="before")
+    @classmethod
+    def _split_prefixes(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return tuple(p.strip() for p in v.split(",") if p.strip())
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, v: str) -> str:
+        if v.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + v.removeprefix("sqlite:///")
+        if v.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + v.split("://", 1)[1]
+        if not v.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://user:pass@host/db")
+        return v
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def embedded_pbx(self) -> bool:
+        """True when no PBX is configured: the service starts the bundled simulator."""
+        return not self.ami_host
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("CTI_CONFIG_FILE")
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        return tuple(sources)
+
+
+def load_settings(config_file: str | None = None, **overrides: Any) -> Settings:
+    """Build the settings; raise SettingsError with one readable line per problem."""
+    if config_file:
+        if not Path(config_file).is_file():
+            raise SettingsError(f"config file not found: {config_file}")
+        os.environ["CTI_CONFIG_FILE"] = config_file
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
+    except ValueError as exc:  # a malformed TOML file
+        raise SettingsError(f"cannot read settings: {exc}") from None
+
+
+def _explain(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        name = "CTI_" + "_".join(str(p) for p in err["loc"]).upper()
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown setting"
+        parts.append(f"{name}: {msg}")
+    return "; ".join(parts)

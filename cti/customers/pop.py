@@ -1,0 +1,166 @@
+"""Screen pops: when an agent's phone rings, that agent's console shows who calls.
+
+A bus subscriber. On ``AgentRinging`` it normalises the caller's number, looks
+the customers up (once per call, however many phones ring), and pushes a
+``pop`` message to the users whose login is bound to the ringing interface.
+Later events of the call update every pop it made: answered by you, answered
+by someone else, stopped ringing, ended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cti.ami.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, CallTransferred, RingOutcome
+from cti.calls import queries as calls
+from cti.customers import service as customers
+from cti.phone import PhoneInfo
+from cti.push import Hub
+from cti.users import service as users
+
+DIRECTORY_TTL = 5.0
+
+
+@dataclass
+class _CallPops:
+    caller: dict[str, Any]
+    cards: list[dict[str, Any]]
+    recent: list[dict[str, Any]]
+    popped: dict[str, set[int]] = field(default_factory=dict)  # interface -> users who got the pop
+
+
+class PopService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        hub: Hub,
+        normalise: Callable[[str], PhoneInfo],
+        tz: dt.tzinfo,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._hub = hub
+        self._normalise = normalise
+        self._tz = tz
+        self._clock = clock
+        self._calls: dict[str, _CallPops] = {}
+        self._directory: dict[str, list[int]] = {}
+        self._names: dict[str, str] = {}  # interface -> display name of its agent
+        self._directory_at = -DIRECTORY_TTL
+        self.pops = 0
+
+    async def handle(self, event: object) -> None:
+        handler: Callable[[Any], Awaitable[None]] | None = self._handlers.get(type(event))
+        if handler is not None:
+            await handler(self, event)
+
+    def forget_directory(self) -> None:
+        """Call when users or their interfaces change, so the next ring reads them again."""
+        self._directory_at = -DIRECTORY_TTL
+
+    async def _ringing(self, event: AgentRinging) -> None:
+        directory = await self._users_by_interface()
+        targets = directory.get(event.interface, [])
+        call = self._calls.get(event.call_id)
+        if call is None or call.caller["raw"] != event.caller_num:
+            call = self._calls[event.call_id] = await self._lookup(event.call_id, event.caller_num, event.caller_name)
+        call.popped.setdefault(event.interface, set()).update(targets)
+        if not targets:
+            return
+        payload = {
+            "call_id": event.call_id,
+            "state": "ringing",
+            "at": dt.datetime.fromtimestamp(event.at, self._tz).isoformat(timespec="seconds"),
+            "queue": event.queue,
+            "interface": event.interface,
+            "caller": call.caller,
+            "customers": call.cards,
+            "recent_calls": call.recent,
+        }
+        self._hub.send_many(targets, "pop", payload)
+        self.pops += len(targets)
+
+    async def _answered(self, event: CallAnswered) -> None:
+        call = self._calls.get(event.call_id)
+        if call is None:
+            return
+        by = self._names.get(event.interface) or event.member_name or event.interface
+        for iface, user_ids in call.popped.items():
+            state = "answered" if iface == event.interface else "answered_elsewhere"
+            self._hub.send_many(user_ids, "call", {"call_id": event.call_id, "state": state, "by": by})
+
+    async def _ring_ended(self, event: AgentRingEnded) -> None:
+        call = self._calls.get(event.call_id)
+        if call is None or event.outcome is RingOutcome.ANSWERED_ELSEWHERE:
+            return  # answered elsewhere is said by _answered, with the name of who answered
+        state = "missed" if event.outcome is RingOutcome.NO_ANSWER else "caller_left"
+        self._hub.send_many(call.popped.get(event.interface, ()), "call", {"call_id": event.call_id, "state": state})
+
+    async def _transferred(self, event: CallTransferred) -> None:
+        call = self._calls.get(event.call_id)
+        if call is not None:
+            data = {"call_id": event.call_id, "state": "transferred", "target": event.target}
+            self._hub.send_many(call.popped.get(event.from_interface, ()), "call", data)
+
+    async def _ended(self, event: CallEnded) -> None:
+        call = self._calls.pop(event.call_id, None)
+        if call is None:
+            return
+        data = {
+            "call_id": event.call_id,
+            "state": "ended",
+            "disposition": str(event.disposition),
+            "talk_seconds": event.talk_seconds,
+        }
+        self._hub.send_many({uid for ids in call.popped.values() for uid in ids}, "call", data)
+
+    async def _lookup(self, call_id: str, raw: str, name: str) -> _CallPops:
+        info = self._normalise(raw)
+        caller = {
+            "raw": raw,
+            "name": "" if name in ("", "<unknown>") else name,
+            "e164": info.e164,
+            "display": info.national if info.region == "CN" else info.international,
+            "place": info.place,
+            "carrier": info.carrier,
+            "kind": info.kind,
+            "anonymous": info.e164 is None,
+        }
+        if info.e164 is None:
+            return _CallPops(caller, [], [])
+        today = dt.datetime.now(self._tz).date()
+        async with self._sessions() as session:
+            found = await customers.find_by_phone(session, info.e164)
+            cards = [customers.card(c, today=today) for c in found]
+            for c in cards:
+                c["recent_calls"] = self._history(await calls.recent_for(session, customer_id=c["id"], limit=11), call_id)
+            recent = [] if found else self._history(await calls.recent_for(session, e164=info.e164, limit=11), call_id)
+        return _CallPops(caller, cards, recent)
+
+    def _history(self, rows: list, call_id: str) -> list[dict[str, Any]]:
+        """The last 10 calls before this one (the ringing call is already in the log)."""
+        return [calls.brief(x, self._tz) for x in rows if x.call_id != call_id][:10]
+
+    async def _users_by_interface(self) -> dict[str, list[int]]:
+        now = self._clock()
+        if now - self._directory_at >= DIRECTORY_TTL:
+            async with self._sessions() as session:
+                found = await users.directory(session)
+            self._directory = {iface: [uid for uid, _ in rows] for iface, rows in found.items()}
+            self._names = {iface: ", ".join(name for _, name in rows) for iface, rows in found.items()}
+            self._directory_at = now
+        return self._directory
+
+    _handlers: dict[type, Callable[[Any, Any], Awaitable[None]]] = {
+        AgentRinging: _ringing,
+        CallAnswered: _answered,
+        AgentRingEnded: _ring_ended,
+        CallTransferred: _transferred,
+        CallEnded: _ended,
+    }

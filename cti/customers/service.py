@@ -1,0 +1,184 @@
+"""Customers' public functions: lookup by number, search, create, the card shown in a pop."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from cti.audit import record
+from cti.customers.models import Customer, CustomerPhone, Product
+from cti.customers.warranty import warranty
+from cti.phone import PhoneInfo, normalise, search_keys
+
+TIERS = ("standard", "vip", "enterprise")
+_LOAD = (selectinload(Customer.phones), selectinload(Customer.products))
+
+
+class CustomerError(ValueError):
+    """Invalid customer data; ``field`` names the form field, ``code`` is translatable."""
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.code = field, code
+
+
+@dataclass
+class NewProduct:
+    model: str
+    serial: str
+    purchase_date: dt.date
+    warranty_months: int
+
+
+@dataclass
+class NewCustomer:
+    name: str
+    phones: list[PhoneInfo]
+    tier: str = "standard"
+    notes: str = ""
+    city: str = ""
+    address: str = ""
+    products: list[NewProduct] = field(default_factory=list)
+
+
+async def find_by_phone(session: AsyncSession, e164: str) -> list[Customer]:
+    """Every customer with this number (several may share one), oldest first. One indexed query."""
+    stmt = (
+        select(Customer)
+        .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
+        .where(CustomerPhone.e164 == e164)
+        .options(*_LOAD)
+        .order_by(Customer.id)
+    )
+    return list((await session.scalars(stmt)).unique())
+
+
+async def get(session: AsyncSession, customer_id: int) -> Customer | None:
+    stmt = select(Customer).where(Customer.id == customer_id).options(*_LOAD)
+    return (await session.scalars(stmt)).first()
+
+
+async def search(session: AsyncSession, text: str, *, region: str = "CN", limit: int = 50) -> list[Customer]:
+    """By name (substring) or by any number in any written form (whole or partial digits)."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    conditions = [Customer.name.contains(text, autoescape=True)]
+    keys = search_keys(text, region=region)
+    if keys:
+        conditions.append(CustomerPhone.e164.in_(keys))
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 4:
+        conditions.append(CustomerPhone.e164.contains(digits.lstrip("0") or digits, autoescape=True))
+    ids = (
+        select(Customer.id)
+        .outerjoin(CustomerPhone, CustomerPhone.customer_id == Customer.id)
+        .where(or_(*conditions))
+        .distinct()
+        .limit(limit)
+    )
+    stmt = select(Customer).where(Customer.id.in_(ids)).options(*_LOAD).order_by(Customer.name, Customer.id)
+    return list((await session.scalars(stmt)).unique())
+
+
+async def count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count(Customer.id))) or 0)
+
+
+def validate(new: NewCustomer) -> NewCustomer:
+    """Clean and check a new customer; raise CustomerError naming the field."""
+    name = " ".join(new.name.split())
+    if not name:
+        raise CustomerError("name", "required", "name is required")
+    if len(name) > 200:
+        raise CustomerError("name", "too_long", "name is longer than 200 characters")
+    if not new.phones:
+        raise CustomerError("phones", "required", "at least one phone number is required")
+    for info in new.phones:
+        if not info.e164:
+            raise CustomerError("phones", "invalid_phone", f"not a phone number: {info.raw}")
+    if new.tier not in TIERS:
+        raise CustomerError("tier", "invalid_tier", f"tier must be one of {', '.join(TIERS)}")
+    new.name = name
+    return new
+
+
+def add(session: AsyncSession, new: NewCustomer) -> Customer:
+    """Stage a validated customer in the session (no commit, no audit: see create)."""
+    seen: set[str] = set()
+    phones = []
+    for info in new.phones:
+        if info.e164 and info.e164 not in seen:
+            seen.add(info.e164)
+            phones.append(CustomerPhone(e164=info.e164, raw=info.raw[:64], kind=info.kind))
+    customer = Customer(
+        name=new.name,
+        tier=new.tier,
+        notes=new.notes,
+        city=new.city,
+        address=new.address,
+        phones=phones,
+        products=[
+            Product(model=p.model, serial=p.serial, purchase_date=p.purchase_date, warranty_months=p.warranty_months)
+            for p in new.products
+        ],
+    )
+    session.add(customer)
+    return customer
+
+
+async def create(session: AsyncSession, new: NewCustomer, *, actor: str) -> Customer:
+    """Validate, store and audit a new customer; commits."""
+    customer = add(session, validate(new))
+    await session.flush()
+    record(session, actor=actor, entity="customer", entity_id=customer.id, action="create", after=summary(customer))
+    await session.commit()
+    return customer
+
+
+def summary(customer: Customer) -> dict[str, Any]:
+    """What an audit row keeps of a customer."""
+    return {
+        "name": customer.name,
+        "tier": customer.tier,
+        "phones": [p.e164 for p in customer.phones],
+        "products": [p.serial or p.model for p in customer.products],
+    }
+
+
+def card(customer: Customer, *, today: dt.date) -> dict[str, Any]:
+    """The customer as a pop / page shows it: JSON-ready, plain values (the browser escapes them)."""
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "tier": customer.tier,
+        "notes": customer.notes,
+        "city": customer.city,
+        "address": customer.address,
+        "phones": [{"e164": p.e164, "display": _display(p.e164), "label": p.label} for p in customer.phones],
+        "products": [_product(p, today) for p in customer.products],
+        "open_tickets": [],  # tickets arrive with the tickets issue; the card already has the place
+    }
+
+
+def _product(p: Product, today: dt.date) -> dict[str, Any]:
+    w = warranty(p.purchase_date, p.warranty_months, today=today)
+    return {
+        "model": p.model,
+        "serial": p.serial,
+        "purchase_date": p.purchase_date.isoformat(),
+        "warranty_months": p.warranty_months,
+        "warranty_ends": w.ends.isoformat(),
+        "warranty_status": w.status,
+        "warranty_days_left": w.days_left,
+    }
+
+
+def _display(e164: str) -> str:
+    info = normalise(e164)
+    return info.national if info.region == "CN" else info.international

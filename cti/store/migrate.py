@@ -1,0 +1,33 @@
+"""Bring a database to the newest schema with Alembic (the schema only changes through a migration)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from cti.store.engine import Database
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def alembic_config() -> Config:
+    """The Alembic config of a checkout (repo/migrations) or of an installed wheel (cti/_migrations)."""
+    for ini in (_PACKAGE.parent / "alembic.ini", _PACKAGE / "_migrations" / "alembic.ini"):
+        if ini.is_file():
+            cfg = Config(str(ini))
+            cfg.set_main_option("script_location", str(ini.parent / "migrations" if ini.parent == _PACKAGE.parent else ini.parent))
+            return cfg
+    raise FileNotFoundError("Alembic migrations not found next to the cti package")
+
+
+async def upgrade(db: Database, revision: str = "head") -> None:
+    cfg = alembic_config()
+
+    def _upgrade(connection) -> None:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_upgrade)

@@ -1,0 +1,108 @@
+"""Users: creation, password check (argon2), lookup by the PBX interface their login is bound to."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cti.ami.channels import canonical_interface
+from cti.audit import record
+from cti.store.base import utcnow
+from cti.users.models import ROLES, User
+
+_hasher = PasswordHasher()
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+_INTERFACE = re.compile(r"^(PJSIP|SIP|IAX2|Local|DAHDI|Agent)/[A-Za-z0-9_.@+/-]{1,100}$")
+# A real hash of a random password: verifying against it when the user does not exist
+# costs the same time as a real check, so a login's timing does not reveal usernames.
+_DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+
+
+class UserError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def validate(username: str, password: str, role: str, interface: str | None) -> str | None:
+    """Check a new user's fields; return the canonical interface (or None)."""
+    if not _USERNAME.match(username):
+        raise UserError("username", "username: 1-64 letters, digits, _ . @ -")
+    if len(password) < 8:
+        raise UserError("password", "password: at least 8 characters")
+    if role not in ROLES:
+        raise UserError("role", f"role must be one of {', '.join(ROLES)}")
+    if interface:
+        if not _INTERFACE.match(interface):
+            raise UserError("interface", f"not a PBX interface: {interface!r} (e.g. PJSIP/1001)")
+        return canonical_interface(interface)
+    return None
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    role: str = "agent",
+    interface: str | None = None,
+    display_name: str = "",
+    language: str | None = None,
+    actor: str = "system",
+) -> User:
+    iface = validate(username, password, role, interface)
+    if await by_username(session, username):
+        raise UserError("username", f"user {username!r} already exists")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=_hasher.hash(password),
+        role=role,
+        interface=iface,
+        language=language,
+    )
+    session.add(user)
+    await session.flush()
+    record(session, actor=actor, entity="user", entity_id=user.id, action="create",
+           after={"username": username, "role": role, "interface": iface})
+    await session.commit()
+    return user
+
+
+async def by_username(session: AsyncSession, username: str) -> User | None:
+    return (await session.scalars(select(User).where(User.username == username))).first()
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User | None:
+    """The active user with this password, or None (same cost whether or not the user exists)."""
+    user = await by_username(session, username)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    await session.commit()
+    return user
+
+
+async def directory(session: AsyncSession) -> dict[str, list[tuple[int, str]]]:
+    """Active users per canonical interface, as (id, display name): who sees the pop when that phone rings."""
+    rows = await session.execute(
+        select(User.interface, User.id, User.display_name).where(User.active, User.interface.is_not(None))
+    )
+    out: dict[str, list[tuple[int, str]]] = {}
+    for iface, uid, name in rows:
+        out.setdefault(iface, []).append((uid, name))
+    return out
+
+
+async def all_users(session: AsyncSession) -> list[User]:
+    return list(await session.scalars(select(User).order_by(User.username)))
