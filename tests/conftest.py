@@ -49,6 +49,8 @@ async def database_url(request, tmp_path):
         yield f"sqlite+aiosqlite:///{tmp_path / 'cti.db'}"
         return
     if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL suite: CTI_TEST_DATABASE_URL is not set")
         pytest.skip("PostgreSQL not configured: set CTI_TEST_DATABASE_URL=postgresql+asyncpg://… (CI does)")
     url = await _create_pg_database(PG_URL)
     yield url

@@ -100,8 +100,8 @@ def validate(new: NewCustomer) -> NewCustomer:
     if not new.phones:
         raise CustomerError("phones", "required", "at least one phone number is required")
     for info in new.phones:
-        if not info.e164:
-            raise CustomerError("phones", "invalid_phone", f"not a phone number: {info.raw}")
+        if not info.e164 or info.kind == "short":
+            raise CustomerError("phones", "invalid_phone", f"not a customer's phone number: {info.raw}")
     if new.tier not in TIERS:
         raise CustomerError("tier", "invalid_tier", f"tier must be one of {', '.join(TIERS)}")
     new.name = name

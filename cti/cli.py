@@ -1,0 +1,250 @@
+"""The ``cti`` command: serve, migrate, demo, sim, user add, customers import, calls export.
+
+Errors are one clear line on stderr and a non-zero exit (2: wrong usage or settings, 1: the work failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from cti.config import Settings, SettingsError, load_settings
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+class CliError(Exception):
+    """A failure to report as one line (exit 1)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config, **_overrides(args))
+        return asyncio.run(args.func(args, settings))
+    except SettingsError as exc:
+        print(f"cti: settings: {exc}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"cti: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "http_host": getattr(args, "host", None),
+        "http_port": getattr(args, "port", None),
+        "database_url": getattr(args, "database_url", None),
+    }
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cti", description="Hotline CTI: screen pops and call log beside an Asterisk PBX")
+    p.add_argument("--config", help="TOML settings file (CTI_* environment variables override it)")
+    p.add_argument("--database-url", help="overrides CTI_DATABASE_URL")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the service (starts the bundled PBX simulator unless CTI_AMI_HOST is set)")
+    serve.add_argument("--host", help="console address to bind (CTI_HTTP_HOST)")
+    serve.add_argument("--port", type=int, help="console port (CTI_HTTP_PORT)")
+    serve.set_defaults(func=_lazy("cti.cli_serve", "serve"))
+
+    migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
+    migrate.set_defaults(func=_migrate)
+
+    demo = sub.add_parser("demo", help="seed demo customers and logins into the database (idempotent)")
+    demo.add_argument("--customers", type=int, default=200)
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.set_defaults(func=_demo)
+
+    sim = sub.add_parser("sim", help="run the PBX simulator alone (AMI on --ami-port, control API on --control-port)")
+    sim.add_argument("--ami-port", type=int, default=5038)
+    sim.add_argument("--control-port", type=int, default=8089)
+    sim.add_argument("--calls-per-minute", type=float, default=None)
+    sim.set_defaults(func=_lazy("cti.cli_serve", "sim"))
+
+    user = sub.add_parser("user", help="console users").add_subparsers(required=True, metavar="ACTION")
+    add = user.add_parser("add", help="add a user (agent, supervisor or admin)")
+    add.add_argument("username")
+    add.add_argument("--password", help="the password (default: asked, or read from stdin with --password-stdin)")
+    add.add_argument("--password-stdin", action="store_true")
+    add.add_argument("--role", default="agent", choices=("agent", "supervisor", "admin"))
+    add.add_argument("--interface", help="the PBX interface the login is bound to, e.g. PJSIP/1001")
+    add.add_argument("--name", default="", help="display name")
+    add.add_argument("--language", choices=("zh", "en"))
+    add.set_defaults(func=_user_add)
+
+    cust = sub.add_parser("customers", help="customer data").add_subparsers(required=True, metavar="ACTION")
+    imp = cust.add_parser("import", help="import customers from a CSV file (UTF-8 or GB18030; see README)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--errors", type=Path, help="also write the rejected rows' errors to this CSV file")
+    imp.set_defaults(func=_customers_import)
+
+    calls = sub.add_parser("calls", help="the call log").add_subparsers(required=True, metavar="ACTION")
+    exp = calls.add_parser("export", help="export the call log (formula-safe)")
+    exp.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    exp.add_argument("--since", type=_local_day, help="first day, YYYY-MM-DD in CTI_TIMEZONE")
+    exp.add_argument("--until", type=_local_day, help="last day, YYYY-MM-DD in CTI_TIMEZONE (inclusive)")
+    exp.add_argument("--output", "-o", type=Path, help="file to write (default: calls-<date>.<format>)")
+    exp.set_defaults(func=_calls_export)
+    return p
+
+
+def _lazy(module: str, name: str) -> Command:
+    async def run(args: argparse.Namespace, settings: Settings) -> int:
+        import importlib
+
+        return await getattr(importlib.import_module(module), name)(args, settings)
+
+    return run
+
+
+def _local_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+async def _open_db(settings: Settings):
+    from cti.store import Database
+    from cti.store.migrate import upgrade
+
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+    except Exception as exc:  # an unreachable server, a read-only file...
+        await db.close()
+        raise CliError(f"database {db.url.render_as_string(hide_password=True)}: {exc}") from None
+    return db
+
+
+async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    db = await _open_db(settings)
+    await db.close()
+    print("database is at the newest schema")
+    return 0
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from cti import demo
+    from cti.customers.demo import generate
+
+    db = await _open_db(settings)
+    try:
+        report = await demo.seed(db, generate(args.seed, args.customers), region=settings.default_region)
+    finally:
+        await db.close()
+    print(f"demo: {report.customers} customers and {report.users} logins added")
+    return 0
+
+
+async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
+    from cti.users import service as users
+
+    password = args.password
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif password is None:
+        password = getpass.getpass(f"password for {args.username}: ")
+    db = await _open_db(settings)
+    try:
+        async with db.session() as session:
+            user = await users.create(
+                session, username=args.username, password=password, role=args.role,
+                interface=args.interface, display_name=args.name, language=args.language, actor="cli",
+            )
+    except users.UserError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        await db.close()
+    print(f"user {user.username} added (role {user.role}, interface {user.interface or 'none'})")
+    return 0
+
+
+async def _customers_import(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from cti.customers.importer import count_records, import_file
+
+    if not args.file.is_file():
+        raise CliError(f"no such file: {args.file}")
+    total = count_records(args.file)
+    db = await _open_db(settings)
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, transient=True, console=_stderr_console()) as bar:
+            task = bar.add_task("import", total=total)
+            report = await import_file(db, args.file, region=settings.default_region,
+                                       progress=lambda n: bar.update(task, completed=n))
+    finally:
+        await db.close()
+    for err in report.errors[:50]:
+        print(f"line {err.line}: {err.column or 'file'}: {err.message}", file=sys.stderr)
+    if len(report.errors) > 50:
+        print(f"… and {len(report.errors) - 50} more errors", file=sys.stderr)
+    if args.errors:
+        _write_errors(args.errors, report.errors)
+    print(f"imported {report.created} customers, rejected {len(report.errors)} rows ({report.encoding})")
+    return 1 if report.errors and not report.created else 0
+
+
+def _write_errors(path: Path, errors) -> None:
+    import csv
+
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["line", "column", "code", "message", "value"])
+        for e in errors:
+            writer.writerow([e.line, e.column, e.code, e.message, e.value])
+
+
+async def _calls_export(args: argparse.Namespace, settings: Settings) -> int:
+    from cti.calls import export, queries
+
+    tz = settings.zone
+    since = dt.datetime.combine(args.since, dt.time(), tz) if args.since else None
+    until = dt.datetime.combine(args.until + dt.timedelta(days=1), dt.time(), tz) if args.until else None
+    output = args.output or Path(f"calls-{dt.date.today().isoformat()}.{args.format}")
+    db = await _open_db(settings)
+    try:
+        async with db.session() as session:
+            rows = queries.stream(session, queries.CallFilter(since=since, until=until))
+            if args.format == "csv":
+                with output.open("w", encoding="utf-8", newline="") as fh:
+                    n = await export.write_csv(rows, tz, fh)
+            else:
+                n = await export.write_xlsx(rows, tz, str(output))
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror}") from None
+    finally:
+        await db.close()
+    print(f"exported {n} calls to {output}")
+    return 0
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Settings: defaults, TOML file, CTI_* environment variables; a wrong value is one clear line."""
+
+import pytest
+
+from cti.config import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("CTI_"):
+            monkeypatch.delenv(key)
+
+
+def test_defaults_suit_a_chinese_hotline_on_one_machine():
+    s = load_settings()
+    assert (s.default_region, s.timezone, s.language) == ("CN", "Asia/Shanghai", "zh")
+    assert s.database_url == "sqlite+aiosqlite:///./var/cti.db"
+    assert s.http_host == "127.0.0.1"
+    assert s.embedded_pbx
+
+
+def test_environment_overrides_toml_file(tmp_path, monkeypatch):
+    toml = tmp_path / "cti.toml"
+    toml.write_text('http_port = 9001\nlanguage = "en"\nami_host = "10.0.0.5"\n', encoding="utf-8")
+    monkeypatch.setenv("CTI_HTTP_PORT", "9002")
+    s = load_settings(str(toml))
+    assert s.http_port == 9002
+    assert s.language == "en"
+    assert s.ami_host == "10.0.0.5" and not s.embedded_pbx
+
+
+def test_outside_prefixes_are_a_comma_list(monkeypatch):
+    monkeypatch.setenv("CTI_OUTSIDE_PREFIXES", "9, 0")
+    assert load_settings().outside_prefixes == ("9", "0")
+
+
+def test_plain_database_urls_get_the_async_driver(monkeypatch):
+    monkeypatch.setenv("CTI_DATABASE_URL", "postgresql://u:p@db/cti")
+    assert load_settings().database_url == "postgresql+asyncpg://u:p@db/cti"
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "message"),
+    [
+        ("CTI_TIMEZONE", "Mars/Olympus", "CTI_TIMEZONE: unknown time zone 'Mars/Olympus'"),
+        ("CTI_DEFAULT_REGION", "XX", "CTI_DEFAULT_REGION: unknown region 'XX'"),
+        ("CTI_LANGUAGE", "fr", "CTI_LANGUAGE: unsupported language 'fr'"),
+        ("CTI_HTTP_PORT", "70000", "CTI_HTTP_PORT: Input should be less than or equal to 65535"),
+        ("CTI_AMI_PORT", "five", "CTI_AMI_PORT: Input should be a valid integer"),
+        ("CTI_DATABASE_URL", "mysql://x", "CTI_DATABASE_URL: use sqlite+aiosqlite:///path"),
+    ],
+)
+def test_a_wrong_value_is_named_in_one_line(monkeypatch, var, value, message):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_config_file_is_reported(tmp_path):
+    with pytest.raises(SettingsError, match="config file not found"):
+        load_settings(str(tmp_path / "nope.toml"))
+
+
+def test_unknown_key_in_toml_is_refused(tmp_path):
+    toml = tmp_path / "cti.toml"
+    toml.write_text("htp_port = 1\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="CTI_HTP_PORT: unknown setting"):
+        load_settings(str(toml))
+
+
+def test_language_aliases_are_accepted(monkeypatch):
+    monkeypatch.setenv("CTI_LANGUAGE", "zh_CN")
+    assert load_settings().language == "zh"
