@@ -1,0 +1,149 @@
+"""The pure call tracker: AMI messages in (in arrival order), domain events out.
+
+No I/O, no clock: the caller passes ``now`` with every message. Calls are
+keyed by ``Linkedid`` (= the Uniqueid of the customer leg: the trunk leg of
+an inbound call, the originated leg of an outbound one), legs by ``Uniqueid``.
+
+The rules that are not obvious from the event names:
+
+* Inbound: a first leg created in ``Ring`` (a SIP trunk leg) is offered at
+  its Newchannel. A first leg created ``Down`` was originated; it is offered
+  at its DialBegin, as an outbound call to the dial string's number
+  (``+8613800138000@carrier``), except ``s@…`` (``Local/s@customer-sim``),
+  which is how the development PBX simulates an inbound trunk call.
+* A NewCallerid on the customer leg after the offer gives CallerIdentified;
+  an outbound call's own presentation (the Originate's CallerID) is not the
+  customer and is skipped.
+* The screen pop (AgentRinging) always carries the call's customer, never
+  the agent leg's caller ID (the DNIS with Local agents, the phone's own
+  number with SIP phones).
+* ``answered_elsewhere`` ring ends are emitted right after the CallAnswered
+  that caused them, even when Asterisk cancels the losing phones first.
+* CallEnded is emitted when the last leg of the call hangs up, or when the
+  call is evicted (no event for ``stale_after`` seconds, or ``max_calls``
+  exceeded: least recently active first), so nothing leaks silently.
+* Originate failures: see ``tracker_originate``; exactly one OriginateFailed
+  per failed ActionID, with the real Hangup cause when a channel existed.
+* Malformed input never raises out of :meth:`CallTracker.feed`: what cannot
+  be used is counted in ``ignored``.
+
+>>> t = CallTracker()
+>>> msg = {"Event": "Newchannel", "Channel": "PJSIP/carrier-00000000", "ChannelState": "4",
+...        "CallerIDNum": "+8613800138000", "CallerIDName": "Zhang San", "Exten": "4008001234",
+...        "Uniqueid": "1795790312.0", "Linkedid": "1795790312.0"}
+>>> [type(e).__name__ for e in t.feed(msg, now=100.0)], len(t)
+(['CallOffered'], 1)
+>>> t.feed({"Event": "RTCPSent", "Linkedid": "1795790312.0"}, now=100.5)
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from cti.ami.events import DomainEvent
+from cti.ami.resync import rebuild
+from cti.ami.tracker_base import Msg, Out
+from cti.ami.tracker_channels import ChannelHandlers
+from cti.ami.tracker_originate import OriginateHandlers
+from cti.ami.tracker_queue import QueueHandlers
+from cti.ami.tracker_state import CallSnapshot, snapshot
+
+__all__ = ["CallSnapshot", "CallTracker"]
+
+Handler = Callable[[Msg, float, Out], None]
+
+
+class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
+    """Follows every call on the PBX; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        *,
+        max_calls: int = 5000,
+        stale_after: float = 4 * 3600,
+        action_id_var: str = "CTI_ACTION_ID",
+    ) -> None:
+        super().__init__(max_calls=max_calls, stale_after=stale_after, action_id_var=action_id_var)
+        member = self._on_member
+        # Every event not in this table (RTCPSent/RTCPReceived, Newexten, Cdr,
+        # DeviceStateChange, ...) is dropped by the one lookup in feed().
+        self._handlers: dict[str | None, Handler] = {
+            "Newchannel": self._on_newchannel,
+            "NewCallerid": self._on_newcallerid,
+            "Newstate": self._on_newstate,
+            "HangupRequest": self._on_hangup_request,
+            "Hangup": self._on_hangup,
+            "DialBegin": self._on_dial_begin,
+            "DialEnd": self._on_dial_end,
+            "BridgeEnter": self._on_bridge_enter,
+            "BlindTransfer": self._on_blind_transfer,
+            "QueueCallerJoin": self._on_queue_join,
+            "QueueCallerLeave": self._on_queue_leave,
+            "QueueCallerAbandon": self._on_queue_abandon,
+            "AgentCalled": self._on_agent_called,
+            "AgentRingNoAnswer": self._on_agent_ring_no_answer,
+            "AgentConnect": self._on_agent_connect,
+            "AgentComplete": self._on_agent_complete,
+            "QueueMemberStatus": member,
+            "QueueMemberPause": member,
+            "QueueMemberAdded": member,
+            "QueueMemberRemoved": member,
+            "UserEvent": self._on_user_event,
+            "OriginateResponse": self._on_originate_response,
+            "VarSet": self._on_varset,
+            None: self._on_response,  # action responses carry no Event
+        }
+
+    def feed(self, msg: Mapping[str, str], now: float) -> list[DomainEvent]:
+        """Take one AMI message (in arrival order); return the domain events it causes."""
+        out: Out = []
+        try:
+            handler = self._handlers.get(msg.get("Event"))
+            if handler is None:
+                return out
+            if self._calls or self._unclaimed:
+                self._expire(now, out)
+            handler(msg, now, out)
+        except Exception:  # hostile or truncated input must never stop the stream
+            self.ignored += 1
+        return out
+
+    def expire(self, now: float) -> list[DomainEvent]:
+        """End stale calls without waiting for the next message (call it from a timer)."""
+        out: Out = []
+        self._expire(now, out)
+        return out
+
+    def resync(
+        self,
+        channels: list[Mapping[str, str]],
+        queue_status: list[Mapping[str, str]],
+        now: float,
+    ) -> list[DomainEvent]:
+        """Rebuild after a reconnect from CoreShowChannel and QueueStatus list items.
+
+        Calls that vanished end; unknown calls are offered (and queued or
+        answered as the lists show); known calls get no duplicate events,
+        only the transitions they missed. QueueMember items give
+        AgentStateChanged.
+        """
+        out: Out = []
+        try:
+            rebuild(self, channels, queue_status, now, out)
+        except Exception:
+            self.ignored += 1
+        return out
+
+    def active_calls(self) -> list[CallSnapshot]:
+        """A read-only snapshot of the calls offered and not yet ended, oldest activity first."""
+        return [snapshot(call) for call in self._calls.values() if call.offered]
+
+    def __len__(self) -> int:
+        """Calls held in memory (offered or not)."""
+        return len(self._calls)
+
+    @property
+    def legs_held(self) -> int:
+        """Live legs held in memory (for the bounded-memory checks)."""
+        return len(self._legs)
