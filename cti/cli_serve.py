@@ -1,0 +1,135 @@
+"""`cti serve` and `cti sim`: the long-running commands.
+
+Without ``CTI_AMI_HOST`` the service runs beside the bundled PBX simulator
+(asterisk-dev/pbxsim): the database is migrated and seeded with the demo
+customers and logins, the simulator places calls from those customers (and
+some unknown numbers), and the console shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+
+from aiohttp import web
+
+from cti.cli import CliError, _open_db
+from cti.config import Settings
+
+log = logging.getLogger("cti")
+
+DEMO_TALK_SECONDS = (8.0, 45.0)
+
+
+async def serve(args: argparse.Namespace, settings: Settings) -> int:
+    db = await _open_db(settings)
+    sim = None
+    try:
+        if settings.embedded_pbx:
+            sim, settings = await _start_demo_pbx(db, settings)
+        await _run_console(settings, db)
+    finally:
+        if sim is not None:
+            await sim.stop()
+        await db.close()
+    return 0
+
+
+async def sim(args: argparse.Namespace, settings: Settings) -> int:
+    """The simulator alone, for a service started separately with CTI_AMI_HOST=127.0.0.1."""
+    from pbxsim import SimConfig, Simulator
+
+    simulator = Simulator(SimConfig(
+        host="127.0.0.1", port=args.ami_port, control_port=args.control_port,
+        username=settings.ami_username, secret=settings.ami_secret.get_secret_value(),
+        time_scale=settings.sim_time_scale,
+    ))
+    try:
+        await simulator.start()
+    except OSError as exc:
+        raise CliError(f"simulator cannot listen on port {args.ami_port}: {exc.strerror}") from None
+    rate = settings.sim_calls_per_minute if args.calls_per_minute is None else args.calls_per_minute
+    if rate > 0:
+        simulator.start_generator(calls_per_minute=rate, seed=2026, talk=DEMO_TALK_SECONDS)
+    print(f"PBX simulator: AMI on 127.0.0.1:{simulator.port}, control API on 127.0.0.1:{simulator.control_port}, "
+          f"{rate:g} calls/minute")
+    try:
+        await _until_signalled()
+    finally:
+        await simulator.stop()
+    return 0
+
+
+async def _start_demo_pbx(db, settings: Settings):
+    from pbxsim import SimConfig, Simulator
+
+    from cti import demo
+    from cti.customers.demo import callers, generate, unknown_numbers
+
+    data = generate()
+    if settings.seed_demo:
+        report = await demo.seed(db, data, region=settings.default_region)
+        if report.customers or report.users:
+            log.info("demo data: %d customers and %d logins added", report.customers, report.users)
+    simulator = Simulator(SimConfig(
+        host="127.0.0.1", port=0, control_port=settings.sim_control_port or None,
+        username=settings.ami_username, secret=settings.ami_secret.get_secret_value(),
+        time_scale=settings.sim_time_scale,
+    ))
+    try:
+        await simulator.start()
+    except OSError as exc:
+        raise CliError(f"simulator control API cannot listen on port {settings.sim_control_port}: {exc.strerror} "
+                       "(set CTI_SIM_CONTROL_PORT to another port, or 0 for none)") from None
+    if settings.sim_calls_per_minute > 0:
+        pool = callers(data) + [(n, "") for n in unknown_numbers(n=30)]
+        simulator.start_generator(calls_per_minute=settings.sim_calls_per_minute, seed=2026, callers=pool,
+                                  talk=DEMO_TALK_SECONDS)
+    settings = settings.model_copy(update={"ami_host": "127.0.0.1", "ami_port": simulator.port})
+    return simulator, settings
+
+
+async def _run_console(settings: Settings, db) -> None:
+    from cti.app import create_app
+
+    app = create_app(settings, db=db)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_address=True)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise CliError(f"cannot listen on {settings.http_host}:{settings.http_port}: {exc.strerror} "
+                       "(set CTI_HTTP_PORT to a free port)") from None
+    _announce(settings)
+    try:
+        await _until_signalled()
+    finally:
+        await runner.cleanup()
+
+
+def _announce(settings: Settings) -> None:
+    host = settings.http_host if settings.http_host not in ("0.0.0.0", "::") else socket.gethostname()
+    lines = [f"Hotline CTI console: http://{host}:{settings.http_port}/"]
+    if settings.ami_host == "127.0.0.1" and settings.seed_demo:
+        from cti.customers.demo import AGENTS
+
+        lines.append("PBX: the bundled simulator (set CTI_AMI_HOST to use a real Asterisk)")
+        lines.append("demo logins: " + ", ".join(f"{a.username} / {a.password}" for a in AGENTS))
+    else:
+        lines.append(f"PBX: AMI {settings.ami_host}:{settings.ami_port}")
+    print("\n".join(lines), flush=True)
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
