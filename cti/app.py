@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from cti.push import Hub
 from cti.store import Database
 
 log = logging.getLogger(__name__)
+STOP_DRAIN_SECONDS = 10.0
 
 
 @dataclass
@@ -42,15 +44,16 @@ class Service:
     pops: PopService | None = None
     started_at: float = field(default_factory=time.time)
 
-    def normalise(self, raw: str):
+    def normalise(self, raw: str, lang: str | None = None):
+        """A caller ID read with the service's region and outside prefixes; place/carrier in ``lang``."""
         return normalise(raw, region=self.settings.default_region, outside_prefixes=self.settings.outside_prefixes,
-                         lang=self.settings.language)
+                         lang=lang or self.settings.language)
 
     def wire(self) -> None:
         """Subscribe the domains to the bus and build the bridge (nothing runs yet)."""
         recorder = CallRecorder(self.db.session, self.normalise, _customer_ids)
         self.bus.subscribe("calls", recorder.handle_batch, batch_max=500)
-        self.pops = PopService(self.db.session, self.hub, self.normalise, self.settings.zone)
+        self.pops = PopService(self.db.session, self.hub, self.normalise, self.settings.zone, self.settings.language)
         self.bus.subscribe("pops", self.pops.handle)
         self.bridge = AmiBridge(self.settings, self.tracker, self.bus.publish_many)
 
@@ -60,15 +63,19 @@ class Service:
         await self.bridge.start()
 
     async def stop(self) -> None:
+        """Stop taking events from the PBX, let the subscribers finish (bounded), then stop them."""
         if self.bridge is not None:
             await self.bridge.stop()
-        await self.bus.drain()
+        try:
+            await asyncio.wait_for(self.bus.drain(), STOP_DRAIN_SECONDS)
+        except TimeoutError:  # a subscriber stuck on a dead database must not hang the shutdown
+            log.warning("stopping with events not handled yet: %s", self.bus.stats())
         await self.bus.stop()
         self.hub.close_all()
 
 
 async def _customer_ids(session, e164: str) -> list[int]:
-    return [c.id for c in await customers.find_by_phone(session, e164)]
+    return await customers.ids_by_phone(session, e164)
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> web.Application:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from cti.calls.models import Call, CallAgentLeg
+from cti.phone import digit_fragments
 
 DISPOSITIONS = ("answered", "abandoned", "missed", "transferred", "failed")
 
@@ -45,13 +46,12 @@ class CallFilter:
         return stmt
 
     def _number(self, stmt: Select[Any]) -> Select[Any]:
-        digits = "".join(ch for ch in self.number if ch.isdigit())
         conditions = []
         if self.e164:
             conditions.append(Call.caller_e164.in_(self.e164))
-        if digits:
-            conditions.append(Call.caller_raw.contains(digits, autoescape=True))
-            conditions.append(Call.caller_e164.contains(digits.lstrip("0") or digits, autoescape=True))
+        for fragment in digit_fragments(self.number):
+            conditions.append(Call.caller_raw.contains(fragment, autoescape=True))
+            conditions.append(Call.caller_e164.contains(fragment, autoescape=True))
         return stmt.where(or_(*conditions)) if conditions else stmt
 
 

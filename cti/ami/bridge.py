@@ -1,0 +1,363 @@
+"""The AMI bridge: owns the connection to the PBX and feeds the call tracker, in order.
+
+    socket ──bytes──▶ AmiProtocol (frame on bytes, route answers) ──events──▶ one bounded queue
+        ──▶ one consumer task: tracker.feed(msg, t) / tracker.resync(...) ──▶ await publish(events)
+
+How panoramisk's sharp edges (DESIGN.md, "Talking to Asterisk") are covered:
+
+* Framing on bytes, capped partial frame: :class:`cti.ami.protocol.AmiProtocol`
+  (panoramisk's ``AMIProtocol`` with ``data_received`` replaced by
+  :class:`~cti.ami.framing.AmiFramer`); an oversized frame aborts the connection.
+* Handlers: the protocol's only event handler puts the message on ONE bounded
+  ``asyncio.Queue``; one consumer task feeds the tracker in arrival order and
+  awaits ``publish``. An error in the tracker or a subscriber is logged and
+  counted, never kills the connection or the consumer. When the queue is full
+  the socket stops being read (TCP back-pressure) instead of dropping events.
+* Watchdog: every ``ami_ping_interval`` a Ping is sent and its answer *awaited*
+  for one interval; no answer (a black-holed PBX) aborts the transport, so a
+  silent PBX is noticed within about two intervals.
+* Timeouts: every action waits at most ``ami_action_timeout`` (:class:`AmiTimeout`).
+* No re-sending: panoramisk's ``Manager`` is not used at all (it re-sends pending
+  actions after a reconnect, pings fire-and-forget, reconnects at a fixed
+  interval and keeps login failures silent). Connection, login and reconnect
+  are driven here with ``loop.create_connection``; actions pending at a
+  disconnect fail with :class:`AmiDisconnected` and are forgotten.
+* ``Async: true`` on every Originate and value validation: :mod:`cti.ami.actions`.
+* Login failure: state ``login_failed``, ``last_error`` is the PBX's message
+  ("Authentication failed"), logged once per change, retried with backoff.
+* No ``panoramisk.CallManager``: calls are followed by :mod:`cti.ami.tracker`.
+* Resync: after every login ``CoreShowChannels`` and ``QueueStatus`` are sent;
+  when the second list completes, a resync marker carrying both lists is put on
+  the event queue at that exact point of the stream, so the tracker rebuilds
+  its state in order with the events around it (nothing lost, nothing doubled).
+
+Reconnects use exponential backoff with jitter, capped by ``ami_reconnect_max``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cti.ami.actions import AmiGateway
+from cti.ami.events import DomainEvent
+from cti.ami.framing import encode_action
+from cti.ami.protocol import AmiError, AmiNotConnected, AmiProtocol, AmiTimeout, LoginFailed, Reply, clean
+from cti.config import Settings
+
+if TYPE_CHECKING:
+    from cti.ami.tracker import CallTracker
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[list[DomainEvent]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Resync:
+    """Marker on the event queue: rebuild the tracker from these lists at this point of the stream."""
+
+    channels: list[dict[str, str]]
+    queue_status: list[dict[str, str]]
+    at: float
+
+
+class AmiBridge:
+    def __init__(
+        self,
+        settings: Settings,
+        tracker: CallTracker,
+        publish: Publish,
+        *,
+        clock: Callable[[], float] = time.time,
+        queue_size: int = 10_000,
+    ) -> None:
+        self.settings = settings
+        self.tracker = tracker
+        self._publish = publish
+        self._clock = clock
+        self._queue: asyncio.Queue[tuple[dict[str, str], float] | _Resync] = asyncio.Queue(queue_size)
+        self._backlog: deque[tuple[dict[str, str], float] | _Resync] = deque()  # overflow of one read, in order
+        self._paused: AmiProtocol | None = None  # connection whose reading is paused by back-pressure
+        self._proto: AmiProtocol | None = None  # the logged-in connection
+        self._supervisor: asyncio.Task[None] | None = None
+        self._consumer: asyncio.Task[None] | None = None
+        self.gateway = AmiGateway(self._request, action_id_var=getattr(tracker, "action_id_var", "CTI_ACTION_ID"))
+        self.state = "disconnected"
+        self.last_error = ""
+        self.connected_since: float | None = None
+        self.reconnects = 0
+        self.logins = 0
+        self.events_received = 0
+        self.handler_errors = 0
+        self.resyncs = 0
+        self.last_ping_rtt: float | None = None
+        self._malformed_closed = 0  # malformed lines of connections already gone
+        self._last_event_at: float | None = None  # monotonic
+        self._logged: tuple[str, str] | None = None
+        self._stopping = False
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Return at once; connect, log in and keep reconnecting in the background."""
+        if self._supervisor is not None:
+            return
+        self._stopping = False
+        self._set_state("connecting", "")
+        self._consumer = asyncio.create_task(self._consume(), name="ami:consumer")
+        self._supervisor = asyncio.create_task(self._run(), name="ami:connection")
+
+    async def stop(self) -> None:
+        """Close the connection, let the consumer finish what was received (bounded), stop the tasks."""
+        self._stopping = True
+        supervisor, self._supervisor = self._supervisor, None
+        if supervisor is not None:
+            supervisor.cancel()
+            await asyncio.gather(supervisor, return_exceptions=True)
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            try:
+                await asyncio.wait_for(self._queue.join(), self.settings.ami_action_timeout)
+            except TimeoutError:
+                log.warning("AMI bridge stopped with %d messages not handled", self._queue.qsize())
+            consumer.cancel()
+            await asyncio.gather(consumer, return_exceptions=True)
+        self._set_state("disconnected", self.last_error)
+
+    def status(self) -> dict[str, Any]:
+        """The AMI component of ``/status``.
+
+        ``state``: ``connecting`` (first attempt), ``connected`` (logged in),
+        ``login_failed`` or ``disconnected`` (retrying; ``last_error`` says why).
+        ``queue_depth``/``queue_max``: messages received and not yet handled.
+        """
+        proto = self._proto
+        malformed = self._malformed_closed + (proto.framer.malformed if proto else 0)
+        try:
+            calls: int | None = len(self.tracker)  # type: ignore[arg-type]
+        except TypeError:
+            calls = None
+        return {
+            "state": self.state,
+            "host": self.settings.ami_host,
+            "port": self.settings.ami_port,
+            "last_error": self.last_error,
+            "connected_since": self.connected_since,
+            "reconnects": self.reconnects,
+            "events_received": self.events_received,
+            "malformed_frames": malformed,
+            "handler_errors": self.handler_errors,
+            "resyncs": self.resyncs,
+            "queue_depth": self._queue.qsize() + len(self._backlog),
+            "queue_max": self._queue.maxsize,
+            "reading_paused": self._paused is not None,
+            "last_event_age_s": None if self._last_event_at is None
+            else round(time.monotonic() - self._last_event_at, 3),
+            "ping_rtt_s": None if self.last_ping_rtt is None else round(self.last_ping_rtt, 4),
+            "tracker_calls": calls,
+        }
+
+    # -- connection -----------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        """Connect forever. While retrying, ``state`` keeps the last failure (login_failed / disconnected)."""
+        failures = 0
+        while not self._stopping:
+            stable = False
+            started = time.monotonic()
+            try:
+                lost = await self._session()
+                # A connection that lived at least the backoff cap resets the backoff; one that the
+                # PBX drops right after each login keeps backing off like any other failure.
+                stable = time.monotonic() - started >= self.settings.ami_reconnect_max
+                self._set_state("disconnected", lost)
+            except asyncio.CancelledError:
+                raise
+            except LoginFailed as exc:
+                self._set_state("login_failed", str(exc))
+            except (OSError, AmiError) as exc:
+                self._set_state("disconnected", _describe(exc))
+            except Exception as exc:  # a bug must not end the reconnect loop
+                log.exception("AMI connection failed unexpectedly")
+                self._set_state("disconnected", _describe(exc))
+            failures = 0 if stable else failures + 1
+            await asyncio.sleep(self._backoff(failures))
+
+    def _backoff(self, failures: int) -> float:
+        """Exponential with jitter: 0.5 s, 1 s, 2 s, ... capped by ``ami_reconnect_max``; half of it random."""
+        cap = self.settings.ami_reconnect_max
+        delay = min(cap, min(0.5, cap) * 2 ** min(failures, 30))
+        return delay / 2 + random.uniform(0, delay / 2)
+
+    async def _session(self) -> str:
+        """One connection: connect, log in, resync, watch; returns why it was lost (raises if no login)."""
+        s = self.settings
+        loop = asyncio.get_running_loop()
+
+        def factory() -> AmiProtocol:
+            new = AmiProtocol(lambda msg: self._on_event(new, msg))
+            return new
+
+        _, proto = await asyncio.wait_for(
+            loop.create_connection(factory, s.ami_host or "127.0.0.1", s.ami_port), s.ami_action_timeout
+        )
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            login = {"Action": "Login", "Username": s.ami_username,
+                     "Secret": s.ami_secret.get_secret_value(), "Events": "on"}
+            reply = await proto.request(login, timeout=s.ami_action_timeout)
+            if not reply.ok:
+                raise LoginFailed(clean(reply.message or "login refused"))
+            self.logins += 1
+            if self.logins > 1:
+                self.reconnects += 1
+            self._proto = proto
+            self.connected_since = self._clock()
+            self._set_state("connected", "")
+            tasks.append(asyncio.create_task(self._resync(proto), name="ami:resync"))
+            tasks.append(asyncio.create_task(self._watchdog(proto), name="ami:watchdog"))
+            return await asyncio.shield(proto.lost)
+        finally:
+            self._proto = None
+            self.connected_since = None
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if not proto.closed:
+                proto.abort("closed by the bridge")
+            self._malformed_closed += proto.framer.malformed
+            if self._paused is proto:
+                self._paused = None
+
+    async def _resync(self, proto: AmiProtocol) -> None:
+        """Ask for the channels and queues; the marker is queued when the second list completes."""
+        got: dict[str, Reply] = {}
+
+        def hook(key: str) -> Callable[[Reply], None]:
+            def done(reply: Reply) -> None:
+                got[key] = reply
+                if len(got) == 2 and all(r.ok for r in got.values()):
+                    self.resyncs += 1
+                    self._enqueue(proto, _Resync(got["channels"].items, got["queues"].items, self._clock()))
+            return done
+
+        timeout = self.settings.ami_action_timeout
+        try:
+            replies = await asyncio.gather(
+                proto.request({"Action": "CoreShowChannels"}, as_list=True, timeout=timeout, on_complete=hook("channels")),
+                proto.request({"Action": "QueueStatus"}, as_list=True, timeout=timeout, on_complete=hook("queues")),
+            )
+        except AmiError as exc:
+            log.warning("AMI resync failed (%s); reconnecting", exc)
+            proto.abort(f"resync failed: {exc}")
+            return
+        if not all(r.ok for r in replies):
+            refused = "; ".join(clean(r.message) for r in replies if not r.ok)
+            log.warning("AMI resync refused by the PBX (%s); reconnecting", refused)
+            proto.abort(f"resync refused: {refused}")
+
+    async def _watchdog(self, proto: AmiProtocol) -> None:
+        interval = self.settings.ami_ping_interval
+        while not proto.closed:
+            await asyncio.sleep(interval)
+            started = time.monotonic()
+            try:
+                await proto.request({"Action": "Ping"}, timeout=interval)
+            except AmiTimeout:
+                if self._paused is proto:
+                    continue  # we stopped reading ourselves (back-pressure): the answer is unread, not missing
+                log.warning("AMI: no answer to Ping within %gs, the PBX is silent; dropping the connection", interval)
+                proto.abort(f"PBX silent: no answer to Ping within {interval:g}s")
+                return
+            except AmiError:
+                return
+            self.last_ping_rtt = time.monotonic() - started
+
+    async def _request(self, fields: dict[str, Any], *, as_list: bool = False, to_stream: bool = False) -> Reply:
+        proto = self._proto
+        if proto is None:
+            encode_action(fields)  # an unsafe value is a ValueError even when disconnected
+            detail = f" ({self.state}: {self.last_error})" if self.last_error else f" ({self.state})"
+            raise AmiNotConnected(f"AMI {fields.get('Action', '?')}: not connected to the PBX{detail}")
+        return await proto.request(fields, as_list=as_list, to_stream=to_stream,
+                                   timeout=self.settings.ami_action_timeout)
+
+    def _set_state(self, state: str, error: str) -> None:
+        self.state, self.last_error = state, error
+        if (state, error) == self._logged or state == "connecting":
+            return
+        self._logged = (state, error)
+        s = self.settings
+        where = f"{s.ami_host or '127.0.0.1'}:{s.ami_port}"
+        if state == "connected":
+            log.info("AMI connected and logged in to %s", where)
+        elif state == "login_failed":
+            log.error("AMI login to %s as %s failed: %s (retrying with backoff)", where, clean(s.ami_username), clean(error))
+        elif not self._stopping:
+            log.warning("AMI %s from %s: %s (reconnecting)", state, where, clean(error) or "no reason")
+
+    # -- events ---------------------------------------------------------------------------------------
+
+    def _on_event(self, proto: AmiProtocol, msg: dict[str, str]) -> None:
+        """The protocol's only handler: stamp and enqueue, nothing else."""
+        self.events_received += 1
+        self._last_event_at = time.monotonic()
+        self._enqueue(proto, (msg, self._clock()))
+
+    def _enqueue(self, proto: AmiProtocol, item: tuple[dict[str, str], float] | _Resync) -> None:
+        if not self._backlog:
+            try:
+                self._queue.put_nowait(item)
+                return
+            except asyncio.QueueFull:
+                pass
+        self._backlog.append(item)
+        if self._paused is None and not proto.closed and proto.transport is not None:
+            self._paused = proto
+            proto.transport.pause_reading()
+            log.warning("AMI event queue full (%d): reading from the PBX paused", self._queue.maxsize)
+
+    def _refill(self) -> None:
+        while self._backlog and not self._queue.full():
+            self._queue.put_nowait(self._backlog.popleft())
+        paused = self._paused
+        if paused is not None and not self._backlog and self._queue.qsize() <= self._queue.maxsize // 2:
+            self._paused = None
+            if paused.transport is not None:
+                paused.transport.resume_reading()
+
+    async def _consume(self) -> None:
+        queue = self._queue
+        while True:
+            item = await queue.get()
+            try:
+                self._refill()
+                if isinstance(item, _Resync):
+                    events = self.tracker.resync(item.channels, item.queue_status, item.at)
+                else:
+                    events = self.tracker.feed(item[0], item[1])
+                if events:
+                    await self._publish(list(events))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.handler_errors += 1
+                what = "resync" if isinstance(item, _Resync) else clean(item[0].get("Event", "?"), 60)
+                log.exception("AMI event %s: tracker or subscriber failed (the stream goes on)", what)
+            finally:
+                queue.task_done()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError) and not isinstance(exc, AmiError):
+        return "connect timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return clean(str(exc) or type(exc).__name__)

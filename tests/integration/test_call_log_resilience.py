@@ -1,0 +1,79 @@
+"""The call log keeps every call it can when the database or one event misbehaves (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from cti.ami.events import AgentLeg, CallAnswered, CallEnded, CallOffered, Direction, Disposition, RingOutcome
+from cti.calls.models import Call
+from cti.calls.recorder import CallRecorder
+from cti.customers import service as customers
+from cti.phone import normalise
+
+T0 = 1795790312.0
+LONG_IFACE = "PJSIP/" + "tenant-a-very-long-endpoint-name-" * 4  # 138 characters: more than the column holds
+
+
+def answered_call(call_id: str, caller: str, interface: str = "PJSIP/1001") -> list:
+    legs = (AgentLeg(interface, "Agent", T0 + 1, RingOutcome.ANSWERED, 2.0),)
+    return [
+        CallOffered(call_id, T0, Direction.INBOUND, caller, "Zhang San", "4008001234", "PJSIP/carrier-00000000"),
+        CallAnswered(call_id, T0 + 3, interface, "Agent", "support", 2, 2),
+        CallEnded(call_id, T0 + 6, Disposition.ANSWERED, Direction.INBOUND, caller, "Zhang San", "4008001234",
+                  "support", T0, T0 + 3, 2, 3, interface, interface, legs, 16),
+    ]
+
+
+async def rows(db) -> dict[str, Call]:
+    async with db.session() as s:
+        return {r.call_id: r for r in await s.scalars(select(Call).options(selectinload(Call.legs)))}
+
+
+async def test_a_transient_failure_in_a_batch_loses_no_call(db, caplog):
+    calls = 0
+
+    async def flaky_match(session, e164):  # the first lookup hits a database hiccup
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionResetError("database connection reset")
+        return [c.id for c in await customers.find_by_phone(session, e164)]
+
+    recorder = CallRecorder(db.session, normalise, flaky_match)
+    batch = answered_call("1.1", "+8613800138000") + answered_call("2.2", "+8613912345678")
+    with caplog.at_level(logging.WARNING, logger="cti.calls.recorder"):
+        await recorder.handle_batch(batch)
+
+    logged = await rows(db)
+    assert sorted(logged) == ["1.1", "2.2"]
+    assert all(r.disposition == "answered" and r.talk_seconds == 3 for r in logged.values())
+    assert "one at a time" in caplog.text
+
+
+async def test_a_call_whose_offer_was_lost_is_logged_when_it_ends(db):
+    recorder = CallRecorder(db.session, normalise, lambda s, e: _no_customers())
+    *_, ended = answered_call("3.3", "+8613800138000")
+    await recorder.handle_batch([ended])
+
+    row = (await rows(db))["3.3"]
+    assert (row.disposition, row.direction, row.dnis, row.answered_by) == ("answered", "inbound", "4008001234",
+                                                                           "PJSIP/1001")
+    assert row.offered_at.timestamp() == T0 and row.caller_e164 == "+8613800138000"
+
+
+async def test_values_longer_than_their_column_do_not_lose_the_call(db):
+    recorder = CallRecorder(db.session, normalise, lambda s, e: _no_customers())
+    await recorder.handle_batch(answered_call("4.4", "+8613800138000", LONG_IFACE)
+                                + answered_call("5.5", "+8613912345678"))
+
+    logged = await rows(db)
+    assert logged["4.4"].disposition == "answered" and logged["5.5"].disposition == "answered"
+    assert logged["4.4"].answered_by == LONG_IFACE[:120]
+    assert logged["4.4"].legs[0].interface == LONG_IFACE[:120]
+
+
+async def _no_customers() -> list[int]:
+    return []
