@@ -52,7 +52,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType, carrier, geocoder, shortnumberinfo, timezone
 
-__all__ = ["PhoneInfo", "normalise", "search_keys", "describe", "KINDS"]
+__all__ = ["PhoneInfo", "normalise", "search_keys", "digit_fragments", "describe", "KINDS"]
 
 KINDS = (
     "mobile", "fixed_line", "toll_free", "voip", "shared_cost",
@@ -173,6 +173,26 @@ def search_keys(text: str, *, region: str = "CN") -> list[str]:
         return []
     other = normalise("+" + info.national, region=region)
     return [other.e164] if other.e164 and not _is_short_key(other) else []
+
+
+def digit_fragments(text: str) -> list[str]:
+    """Digit strings to look for inside stored E.164 numbers when a search is partial.
+
+    The digits as typed (at least 4), plus, for a longer entry, the same without
+    its trunk ``0`` (``010 8888`` → ``108888``) or international ``00`` prefix.
+
+    >>> digit_fragments("0013 8000"), digit_fragments("010-8888"), digit_fragments("12")
+    (['00138000'], ['0108888', '108888'], [])
+    """
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
+    if len(digits) < 4:
+        return []
+    out = [digits]
+    if digits.startswith("00") and len(digits) >= 10:  # 0086 10 8888…
+        out.append(digits[2:])
+    elif digits.startswith("0") and not digits.startswith("00") and len(digits) >= 7:  # 010 8888…
+        out.append(digits[1:])
+    return out
 
 
 def describe(info: PhoneInfo, lang: str = "zh") -> str:

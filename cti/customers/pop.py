@@ -29,10 +29,14 @@ DIRECTORY_TTL = 5.0
 
 @dataclass
 class _CallPops:
-    caller: dict[str, Any]
+    raw: str
+    name: str
+    e164: str | None
     cards: list[dict[str, Any]]
     recent: list[dict[str, Any]]
     popped: dict[str, set[int]] = field(default_factory=dict)  # interface -> users who got the pop
+    ringing: set[str] = field(default_factory=set)  # popped interfaces whose ringing is not resolved yet
+    callers: dict[str, dict[str, Any]] = field(default_factory=dict)  # language -> caller block of the pop
 
 
 class PopService:
@@ -40,17 +44,19 @@ class PopService:
         self,
         sessions: async_sessionmaker[AsyncSession],
         hub: Hub,
-        normalise: Callable[[str], PhoneInfo],
+        normalise: Callable[[str, str], PhoneInfo],
         tz: dt.tzinfo,
+        language: str = "zh",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
         self._hub = hub
-        self._normalise = normalise
+        self._normalise = normalise  # (raw, language): place and carrier in the reader's language
         self._tz = tz
+        self._language = language
         self._clock = clock
         self._calls: dict[str, _CallPops] = {}
-        self._directory: dict[str, list[int]] = {}
+        self._directory: dict[str, list[tuple[int, str]]] = {}  # interface -> (user id, language)
         self._names: dict[str, str] = {}  # interface -> display name of its agent
         self._directory_at = -DIRECTORY_TTL
         self.pops = 0
@@ -68,37 +74,58 @@ class PopService:
         directory = await self._users_by_interface()
         targets = directory.get(event.interface, [])
         call = self._calls.get(event.call_id)
-        if call is None or call.caller["raw"] != event.caller_num:
+        if call is None or call.raw != event.caller_num:
             call = self._calls[event.call_id] = await self._lookup(event.call_id, event.caller_num, event.caller_name)
-        call.popped.setdefault(event.interface, set()).update(targets)
+        call.popped.setdefault(event.interface, set()).update(uid for uid, _ in targets)
         if not targets:
             return
+        call.ringing.add(event.interface)
         payload = {
             "call_id": event.call_id,
             "state": "ringing",
             "at": dt.datetime.fromtimestamp(event.at, self._tz).isoformat(timespec="seconds"),
             "queue": event.queue,
             "interface": event.interface,
-            "caller": call.caller,
             "customers": call.cards,
             "recent_calls": call.recent,
         }
-        self._hub.send_many(targets, "pop", payload)
+        for uid, lang in targets:
+            self._hub.send(uid, "pop", payload | {"caller": self._caller(call, lang)})
         self.pops += len(targets)
+
+    def _caller(self, call: _CallPops, lang: str) -> dict[str, Any]:
+        """The pop's caller block in one reader's language (computed once per call and language)."""
+        if lang not in call.callers:
+            info = self._normalise(call.raw, lang)
+            call.callers[lang] = {
+                "raw": call.raw,
+                "name": call.name,
+                "e164": info.e164,
+                "display": info.national if info.region == "CN" else info.international,
+                "place": info.place,
+                "carrier": info.carrier,
+                "kind": info.kind,
+                "anonymous": info.e164 is None,
+            }
+        return call.callers[lang]
 
     async def _answered(self, event: CallAnswered) -> None:
         call = self._calls.get(event.call_id)
         if call is None:
             return
         by = self._names.get(event.interface) or event.member_name or event.interface
-        for iface, user_ids in call.popped.items():
+        # Only pops still ringing change: a phone whose ringing already ended (or an earlier answer,
+        # before a transfer) was told then; telling it again would re-open a closed pop.
+        for iface in call.ringing | ({event.interface} & call.popped.keys()):
             state = "answered" if iface == event.interface else "answered_elsewhere"
-            self._hub.send_many(user_ids, "call", {"call_id": event.call_id, "state": state, "by": by})
+            self._hub.send_many(call.popped[iface], "call", {"call_id": event.call_id, "state": state, "by": by})
+        call.ringing.clear()
 
     async def _ring_ended(self, event: AgentRingEnded) -> None:
         call = self._calls.get(event.call_id)
-        if call is None or event.outcome is RingOutcome.ANSWERED_ELSEWHERE:
+        if call is None or event.interface not in call.ringing or event.outcome is RingOutcome.ANSWERED_ELSEWHERE:
             return  # answered elsewhere is said by _answered, with the name of who answered
+        call.ringing.discard(event.interface)
         state = "missed" if event.outcome is RingOutcome.NO_ANSWER else "caller_left"
         self._hub.send_many(call.popped.get(event.interface, ()), "call", {"call_id": event.call_id, "state": state})
 
@@ -121,19 +148,10 @@ class PopService:
         self._hub.send_many({uid for ids in call.popped.values() for uid in ids}, "call", data)
 
     async def _lookup(self, call_id: str, raw: str, name: str) -> _CallPops:
-        info = self._normalise(raw)
-        caller = {
-            "raw": raw,
-            "name": "" if name in ("", "<unknown>") else name,
-            "e164": info.e164,
-            "display": info.national if info.region == "CN" else info.international,
-            "place": info.place,
-            "carrier": info.carrier,
-            "kind": info.kind,
-            "anonymous": info.e164 is None,
-        }
+        info = self._normalise(raw, self._language)
+        caller = _CallPops(raw, "" if name in ("", "<unknown>") else name, info.e164, [], [])
         if info.e164 is None:
-            return _CallPops(caller, [], [])
+            return caller
         today = dt.datetime.now(self._tz).date()
         async with self._sessions() as session:
             found = await customers.find_by_phone(session, info.e164)
@@ -141,19 +159,20 @@ class PopService:
             for c in cards:
                 c["recent_calls"] = self._history(await calls.recent_for(session, customer_id=c["id"], limit=11), call_id)
             recent = [] if found else self._history(await calls.recent_for(session, e164=info.e164, limit=11), call_id)
-        return _CallPops(caller, cards, recent)
+        caller.cards, caller.recent = cards, recent
+        return caller
 
     def _history(self, rows: list, call_id: str) -> list[dict[str, Any]]:
         """The last 10 calls before this one (the ringing call is already in the log)."""
         return [calls.brief(x, self._tz) for x in rows if x.call_id != call_id][:10]
 
-    async def _users_by_interface(self) -> dict[str, list[int]]:
+    async def _users_by_interface(self) -> dict[str, list[tuple[int, str]]]:
         now = self._clock()
         if now - self._directory_at >= DIRECTORY_TTL:
             async with self._sessions() as session:
                 found = await users.directory(session)
-            self._directory = {iface: [uid for uid, _ in rows] for iface, rows in found.items()}
-            self._names = {iface: ", ".join(name for _, name in rows) for iface, rows in found.items()}
+            self._directory = {iface: [(u.id, u.language or self._language) for u in rows] for iface, rows in found.items()}
+            self._names = {iface: ", ".join(u.display_name for u in rows) for iface, rows in found.items()}
             self._directory_at = now
         return self._directory
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from cti.audit import record
 from cti.customers.models import Customer, CustomerPhone, Product
 from cti.customers.warranty import warranty
-from cti.phone import PhoneInfo, normalise, search_keys
+from cti.phone import PhoneInfo, digit_fragments, normalise, search_keys
 
 TIERS = ("standard", "vip", "enterprise")
 _LOAD = (selectinload(Customer.phones), selectinload(Customer.products))
@@ -58,6 +58,12 @@ async def find_by_phone(session: AsyncSession, e164: str) -> list[Customer]:
     return list((await session.scalars(stmt)).unique())
 
 
+async def ids_by_phone(session: AsyncSession, e164: str) -> list[int]:
+    """The ids of every customer with this number, oldest first: one indexed query, nothing else loaded."""
+    stmt = select(CustomerPhone.customer_id).where(CustomerPhone.e164 == e164).distinct().order_by(CustomerPhone.customer_id)
+    return list(await session.scalars(stmt))
+
+
 async def get(session: AsyncSession, customer_id: int) -> Customer | None:
     stmt = select(Customer).where(Customer.id == customer_id).options(*_LOAD)
     return (await session.scalars(stmt)).first()
@@ -72,9 +78,8 @@ async def search(session: AsyncSession, text: str, *, region: str = "CN", limit:
     keys = search_keys(text, region=region)
     if keys:
         conditions.append(CustomerPhone.e164.in_(keys))
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) >= 4:
-        conditions.append(CustomerPhone.e164.contains(digits.lstrip("0") or digits, autoescape=True))
+    for fragment in digit_fragments(text):
+        conditions.append(CustomerPhone.e164.contains(fragment, autoescape=True))
     ids = (
         select(Customer.id)
         .outerjoin(CustomerPhone, CustomerPhone.customer_id == Customer.id)

@@ -93,14 +93,12 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
     return user
 
 
-async def directory(session: AsyncSession) -> dict[str, list[tuple[int, str]]]:
-    """Active users per canonical interface, as (id, display name): who sees the pop when that phone rings."""
-    rows = await session.execute(
-        select(User.interface, User.id, User.display_name).where(User.active, User.interface.is_not(None))
-    )
-    out: dict[str, list[tuple[int, str]]] = {}
-    for iface, uid, name in rows:
-        out.setdefault(iface, []).append((uid, name))
+async def directory(session: AsyncSession) -> dict[str, list[User]]:
+    """Active users per canonical interface: who sees the pop when that phone rings."""
+    rows = await session.scalars(select(User).where(User.active, User.interface.is_not(None)).order_by(User.id))
+    out: dict[str, list[User]] = {}
+    for user in rows:
+        out.setdefault(user.interface, []).append(user)
     return out
 
 

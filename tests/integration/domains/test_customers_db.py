@@ -77,3 +77,12 @@ async def test_invalid_customer_is_refused_with_the_field_named(db, name, phones
             )
         assert err.value.field == field
         assert await customers.count(s) == 0
+
+
+async def test_a_partial_number_with_leading_zeros_does_not_match_everyone(db):
+    zhang = await add_customer(db, "张三", "13800138000")
+    await add_customer(db, "李四", "13912345678")
+    await add_customer(db, "北京总机", "010 8888 8888")
+    async with db.session() as s:
+        assert [c.id for c in await customers.search(s, "0013")] == [zhang.id]
+        assert [c.name for c in await customers.search(s, "010 8888")] == ["北京总机"]

@@ -23,6 +23,10 @@ async def _agents(db, *numbers):
     return ids
 
 
+def _describe(raw, lang):
+    return normalise(raw, lang=lang)
+
+
 def _ringing(iface, caller="+8613800138000", name="Zhang San"):
     return AgentRinging(CALL, ts(14, 38, 33), iface, f"Agent {iface[-4:]}", f"{iface}-0000000a", "support", caller, name)
 
@@ -35,7 +39,7 @@ async def test_only_the_ringing_agent_gets_the_pop_with_the_customer(db):
     ids = await _agents(db, "1001", "1002")
     await add_customer(db, "张三", "13800138000", products=[("空调 KFR-35GW", "KT1", dt.date(2026, 3, 1), 12)])
     hub = Hub()
-    pops = PopService(db.session, hub, normalise, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001"))
     [(kind, pop)] = _messages(hub, ids["1001"])
     assert kind == "pop" and pop["state"] == "ringing"
@@ -48,7 +52,7 @@ async def test_only_the_ringing_agent_gets_the_pop_with_the_customer(db):
 async def test_ringall_answer_tells_the_others_who_answered_then_the_end(db):
     ids = await _agents(db, "1001", "1002")
     hub = Hub()
-    pops = PopService(db.session, hub, normalise, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001"))
     await pops.handle(_ringing("PJSIP/1002"))
     await pops.handle(CallAnswered(CALL, ts(14, 38, 35), "PJSIP/1001", "Agent 1001", "support", 2, 2))
@@ -66,7 +70,7 @@ async def test_ringall_answer_tells_the_others_who_answered_then_the_end(db):
 async def test_unknown_caller_gets_a_quick_create_card_and_anonymous_none(db):
     ids = await _agents(db, "1001")
     hub = Hub()
-    pops = PopService(db.session, hub, normalise, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001", caller="13912345678", name="<unknown>"))
     [(_, pop)] = _messages(hub, ids["1001"])
     assert pop["customers"] == [] and pop["caller"]["e164"] == "+8613912345678" and pop["caller"]["name"] == ""
@@ -80,7 +84,20 @@ async def test_shared_number_pops_every_customer_for_the_agent_to_choose(db):
     await add_customer(db, "公司总机 王经理", "010 8888 8888")
     await add_customer(db, "公司 李会计", "01088888888")
     hub = Hub()
-    pops = PopService(db.session, hub, normalise, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001", caller="+861088888888", name="BEIJING"))
     [(_, pop)] = _messages(hub, ids["1001"])
     assert sorted(c["name"] for c in pop["customers"]) == ["公司 李会计", "公司总机 王经理"]
+
+
+async def test_place_and_carrier_come_in_each_agents_language(db):
+    async with db.session() as s:
+        zh = await users.create(s, username="1001", password="demo1001pw", interface="PJSIP/1001", language="zh")
+        en = await users.create(s, username="2001", password="demo2001pw", interface="PJSIP/1001", language="en")
+    hub = Hub()
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    await pops.handle(_ringing("PJSIP/1001"))
+    [(_, chinese)] = _messages(hub, zh.id)
+    [(_, english)] = _messages(hub, en.id)
+    assert (chinese["caller"]["place"], chinese["caller"]["carrier"]) == ("北京市", "中国移动")
+    assert (english["caller"]["place"], english["caller"]["carrier"]) == ("Beijing", "China Mobile")

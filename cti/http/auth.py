@@ -1,0 +1,151 @@
+"""Login, logout, language choice, per-route roles and the failed-login throttle."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from aiohttp_session import get_session
+from sqlalchemy import update
+
+from cti.audit import record
+from cti.config import LANGUAGES
+from cti.http import keys, sessions
+from cti.http.templating import USER_KEY, render
+from cti.users import service as users
+from cti.users.models import ROLES, User
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PUBLIC: frozenset[str] = frozenset({"*public*"})
+EVERYONE = frozenset(ROLES)
+SUPERVISORS = frozenset({"supervisor", "admin"})
+
+
+def allow(roles: frozenset[str]) -> Callable[[Handler], Handler]:
+    """Mark a handler with who may call it; unmarked handlers are refused (deny by default)."""
+
+    def mark(handler: Handler) -> Handler:
+        handler.cti_roles = roles  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def roles_of(handler: object) -> frozenset[str] | None:
+    return getattr(handler, "cti_roles", None)
+
+
+class LoginThrottle:
+    """At most ``limit`` failed logins per (username, address) within ``window`` seconds. In memory, bounded."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 10_000) -> None:
+        self.limit, self.window, self._clock, self._max_keys = limit, window, clock, max_keys
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+
+    def retry_after(self, username: str, address: str) -> float:
+        """Seconds until this pair may try again (0: now)."""
+        q = self._recent((username.casefold(), address))
+        if q is None or len(q) < self.limit:
+            return 0.0
+        return max(0.0, q[0] + self.window - self._clock())
+
+    def failed(self, username: str, address: str) -> None:
+        if len(self._failures) >= self._max_keys:
+            self._prune()
+        self._failures.setdefault((username.casefold(), address), deque(maxlen=self.limit)).append(self._clock())
+
+    def succeeded(self, username: str, address: str) -> None:
+        self._failures.pop((username.casefold(), address), None)
+
+    def _recent(self, key: tuple[str, str]) -> deque[float] | None:
+        q = self._failures.get(key)
+        if q is None:
+            return None
+        horizon = self._clock() - self.window
+        while q and q[0] <= horizon:
+            q.popleft()
+        if not q:
+            del self._failures[key]
+            return None
+        return q
+
+    def _prune(self) -> None:
+        for key in list(self._failures):
+            self._recent(key)
+        while len(self._failures) >= self._max_keys:  # still full of live entries: drop the oldest
+            del self._failures[next(iter(self._failures))]
+
+
+THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginThrottle)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path may follow a login or a language switch (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target or "\r" in target:
+        return "/"
+    return target
+
+
+@allow(PUBLIC)
+async def login_page(request: web.Request) -> web.StreamResponse:
+    if request.get(USER_KEY) is not None:
+        raise web.HTTPFound(safe_next(request.query.get("next")))
+    return await render(request, "login.html", {"next": safe_next(request.query.get("next")), "username": "",
+                                                "error": None})
+
+
+@allow(PUBLIC)
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username = str(form.get("username", "")).strip()[:64]
+    password = str(form.get("password", ""))[:1024]
+    target = safe_next(str(form.get("next", "")))
+    address = request.remote or "?"
+    throttle = request.app[THROTTLE]
+    context = {"next": target, "username": username, "error": None}
+    wait = throttle.retry_after(username, address)
+    if wait > 0:
+        log.warning("login throttled: user %r from %s", username, address)  # %r: no CR/LF in logs
+        context["error"] = ("login.throttled", {"minutes": max(1, round(wait / 60))})
+        return await render(request, "login.html", context, status=429)
+    db = request.app[keys.DB]
+    async with db.session() as s:
+        user = await users.authenticate(s, username, password) if username and password else None
+    if user is None:
+        log.info("login failed: user %r from %s", username, address)
+        throttle.failed(username, address)
+        context["error"] = ("login.failed", {})
+        return await render(request, "login.html", context, status=401)
+    throttle.succeeded(username, address)
+    log.info("login: %r (%s) from %s", user.username, user.role, address)
+    await sessions.start_login(request, db, user.id)
+    raise web.HTTPFound(target)
+
+
+@allow(EVERYONE)
+async def logout(request: web.Request) -> web.StreamResponse:
+    session = await get_session(request)
+    session.invalidate()  # the storage revokes the row and deletes the cookie
+    raise web.HTTPFound("/login")
+
+
+@allow(PUBLIC)
+async def set_language(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    lang = str(form.get("lang", ""))
+    if lang in LANGUAGES:
+        user: User | None = request.get(USER_KEY)
+        if user is not None:
+            async with request.app[keys.DB].session() as s:
+                await s.execute(update(User).where(User.id == user.id).values(language=lang))
+                record(s, actor=user.username, entity="user", entity_id=user.id, action="language",
+                       before={"language": user.language}, after={"language": lang})
+                await s.commit()
+        else:
+            (await get_session(request))["lang"] = lang
+    raise web.HTTPFound(safe_next(str(form.get("next", ""))))

@@ -1,0 +1,152 @@
+"""The call log: filtered, paginated list and CSV/XLSX exports of the same filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from sqlalchemy import select
+
+from cti.calls import export, queries as calls
+from cti.customers.models import Customer
+from cti.http import keys
+from cti.http.auth import EVERYONE, allow
+from cti.http.console import agent_names
+from cti.http.i18n import phone_display
+from cti.http.templating import render
+from cti.phone import search_keys
+
+PAGE_SIZE = 50
+FILTERS = ("from", "to", "number", "agent", "disposition")
+CHUNK = 64 * 1024
+
+
+def read_filters(request: web.Request) -> tuple[dict[str, str], calls.CallFilter]:
+    """The query's filters as typed (for the form) and as a CallFilter (dates are local days, inclusive)."""
+    settings = request.app[keys.SETTINGS]
+    raw = {k: request.query.get(k, "").strip()[:64] for k in FILTERS}
+    zone = settings.zone
+    since = _day(raw["from"], zone)
+    until = _day(raw["to"], zone)
+    if not since:
+        raw["from"] = ""
+    if not until:
+        raw["to"] = ""
+    if raw["disposition"] not in calls.DISPOSITIONS:
+        raw["disposition"] = ""
+    number = raw["number"]
+    flt = calls.CallFilter(
+        since=since,
+        until=until + dt.timedelta(days=1) if until else None,
+        number=number,
+        e164=tuple(search_keys(number, region=settings.default_region)) if number else (),
+        agent=raw["agent"],
+        disposition=raw["disposition"],
+    )
+    return raw, flt
+
+
+def _day(text: str, zone: dt.tzinfo) -> dt.datetime | None:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return dt.datetime.combine(day, dt.time(), zone)
+
+
+@allow(EVERYONE)
+async def call_log(request: web.Request) -> web.StreamResponse:
+    raw, flt = read_filters(request)
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    settings = request.app[keys.SETTINGS]
+    zone = settings.zone
+    async with request.app[keys.DB].session() as s:
+        rows, total = await calls.page(s, flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        ids = {r.customer_id for r in rows if r.customer_id}
+        names: dict[int, str] = {}
+        if ids:  # the customers' names, for the links
+            names = dict((await s.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))).all())
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    query = {k: v for k, v in raw.items() if v}
+    return await render(request, "calls.html", {
+        "filters": raw,
+        "rows": [_row(r, zone, names, settings.default_region) for r in rows],
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "prev_url": _url("/calls", query, page - 1) if page > 1 else "",
+        "next_url": _url("/calls", query, page + 1) if page < pages else "",
+        "export_query": urlencode(query),
+        "dispositions": calls.DISPOSITIONS,
+        "agents": await agent_names(request),
+        "nav": "calls",
+    })
+
+
+def _url(path: str, query: dict[str, str], page: int) -> str:
+    return f"{path}?{urlencode(dict(query, page=str(page)))}"
+
+
+def _known(value: str | None) -> str:
+    return "" if value is None or value.strip() in ("", "<unknown>") else value
+
+
+def _row(call: Any, zone: dt.tzinfo, names: dict[int, str], region: str) -> dict[str, Any]:
+    return {
+        "at": call.offered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+        "direction": call.direction,
+        "caller_name": _known(call.caller_name),  # Asterisk's "<unknown>" is no name to show an agent
+        "caller": phone_display(call.caller_e164, _known(call.caller_raw), region=region),
+        "customer_id": call.customer_id,
+        "customer_name": names.get(call.customer_id, ""),
+        "queue": call.queue,
+        "agent": call.answered_by or call.last_agent,
+        "wait": call.wait_seconds,
+        "talk": call.talk_seconds,
+        "disposition": call.disposition or "in_progress",
+    }
+
+
+async def _export(request: web.Request, kind: str) -> web.StreamResponse:
+    _, flt = read_filters(request)
+    zone = request.app[keys.SETTINGS].zone
+    stamp = dt.datetime.now(zone).strftime("%Y%m%d-%H%M")
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        async with request.app[keys.DB].session() as s:
+            if kind == "csv":
+                text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)
+                await export.write_csv(calls.stream(s, flt), zone, text)
+                text.detach()
+                content_type = "text/csv; charset=utf-8"
+            else:
+                await export.write_xlsx(calls.stream(s, flt), zone, spool)
+                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        size = spool.tell()
+        spool.seek(0)
+        response = web.StreamResponse(headers={
+            "Content-Type": content_type,
+            "Content-Disposition": f'attachment; filename="calls-{stamp}.{kind}"',
+            "Content-Length": str(size),
+        })
+        await response.prepare(request)
+        while chunk := spool.read(CHUNK):
+            await response.write(chunk)
+        await response.write_eof()
+    return response
+
+
+@allow(EVERYONE)
+async def export_csv(request: web.Request) -> web.StreamResponse:
+    return await _export(request, "csv")
+
+
+@allow(EVERYONE)
+async def export_xlsx(request: web.Request) -> web.StreamResponse:
+    return await _export(request, "xlsx")

@@ -1,0 +1,40 @@
+"""The agent console page: the pop area, filled by /static/js/console.js over the push channel."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from cti.http import keys
+from cti.http.auth import EVERYONE, allow
+from cti.http.templating import USER_KEY, render
+from cti.users import service as users
+
+
+async def agent_names(request: web.Request) -> dict[str, str]:
+    """Interface → the names of the agents bound to it (call history shows people, not devices)."""
+    async with request.app[keys.DB].session() as s:
+        found = await users.directory(s)
+    return {iface: ", ".join(u.display_name for u in rows) for iface, rows in found.items()}
+
+
+@allow(EVERYONE)
+async def console(request: web.Request) -> web.StreamResponse:
+    hub = request.app[keys.HUB]
+    user = request[USER_KEY]
+    agents = await agent_names(request)
+    return await render(request, "console.html", {
+        "epoch": hub.epoch,
+        "last_id": hub.position(user.id),  # a push channel opened later asks for everything after it
+        "agents_json": json.dumps(agents, ensure_ascii=False),
+        "nav": "console",
+    })
+
+
+@allow(EVERYONE)
+async def me(request: web.Request) -> web.Response:
+    """Who is logged in (the console script asks when its push channel keeps failing)."""
+    user = request[USER_KEY]
+    return web.json_response({"id": user.id, "name": user.display_name, "role": user.role,
+                              "interface": user.interface})

@@ -1,0 +1,38 @@
+"""The console's web app: templates, static files, middlewares and the route table."""
+
+from __future__ import annotations
+
+import aiohttp_session
+from aiohttp import web
+
+from cti.http import auth, call_pages, console, customer_pages, keys, middleware, push, security, status, templating
+from cti.http.sessions import STORAGE, DbSessionStorage
+from cti.http.webdir import web_dir
+
+
+def setup_web(app: web.Application) -> None:
+    storage = DbSessionStorage(app[keys.DB], app[keys.SETTINGS])
+    app[STORAGE] = storage
+    app[auth.THROTTLE] = auth.LoginThrottle()
+    templating.setup(app)
+    aiohttp_session.setup(app, storage)
+    app.middlewares.extend([middleware.errors, middleware.gate, middleware.csrf_check])
+    app.on_response_prepare.append(security.add_headers)
+    app.router.add_routes([
+        web.get("/login", auth.login_page, name="login"),
+        web.post("/login", auth.login_submit),
+        web.post("/logout", auth.logout, name="logout"),
+        web.post("/language", auth.set_language, name="language"),
+        web.get("/", console.console, name="console"),
+        web.get("/api/me", console.me),
+        web.get("/ws", push.websocket, name="ws"),
+        web.get("/customers", customer_pages.search, name="customers"),
+        web.get("/customers/new", customer_pages.new_form, name="customer_new"),
+        web.post("/customers/new", customer_pages.create),
+        web.get(r"/customers/{id:\d+}", customer_pages.detail, name="customer"),
+        web.get("/calls", call_pages.call_log, name="calls"),
+        web.get("/calls/export.csv", call_pages.export_csv),
+        web.get("/calls/export.xlsx", call_pages.export_xlsx),
+        web.get("/status", status.status, name="status"),
+    ])
+    app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

@@ -1,0 +1,71 @@
+"""Rendering pages: the jinja2 environment and the context every page gets."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from cti.http import csrf, i18n, keys
+from cti.http.webdir import web_dir
+
+
+def _request_key(name: str, kind: type) -> Any:
+    """A typed request key (aiohttp >= 3.13), or a plain string on older aiohttp."""
+    factory = getattr(web, "RequestKey", None)
+    return factory(name, kind) if factory else name
+
+
+USER_KEY = _request_key("cti.user", object)  # request[USER_KEY]: the logged-in User, or None
+LANG_KEY = _request_key("cti.lang", str)  # request[LANG_KEY]: "zh" or "en"
+
+
+def setup(app: web.Application) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(web_dir() / "templates")),
+        autoescape=True,  # every {{ value }} is HTML-escaped; caller names are attacker-controlled
+        trim_blocks=True,
+        lstrip_blocks=True,
+        default_helpers=False,
+    )
+    env.globals.update(t=i18n.t, static=static_url, seconds=i18n.seconds)
+
+
+@lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """``/static/<path>?v=<content hash>``: a changed file gets a new URL."""
+    try:
+        digest = hashlib.sha256((web_dir() / "static" / path).read_bytes()).hexdigest()[:10]
+    except OSError:
+        digest = "0"
+    return f"/static/{path}?v={digest}"
+
+
+async def render(request: web.Request, template: str, context: dict[str, Any] | None = None,
+                 *, status: int = 200) -> web.Response:
+    lang = request.get(LANG_KEY) or i18n.pick(request.app[keys.SETTINGS].language)
+    user = request.get(USER_KEY)
+    # Anonymous visitors only get a token (hence a session row) on the login page.
+    token = await csrf.token(request) if user is not None or template == "login.html" else ""
+    base = {
+        "lang": lang,
+        "user": user,
+        "csrf_token": token,
+        "path": request.path,
+        "here": request.path_qs,
+        "js_catalog": i18n.catalog_json(lang),
+    }
+    base.update(context or {})
+    response = aiohttp_jinja2.render_template(template, request, base, status=status)
+    response.headers["Content-Language"] = "zh-CN" if lang == "zh" else "en"
+    return response
+
+
+async def error_page(request: web.Request, status: int, message_key: str, **values: Any) -> web.Response:
+    return await render(request, "error.html", {"status": status, "message_key": message_key, "values": values},
+                        status=status)
