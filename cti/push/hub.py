@@ -133,6 +133,11 @@ class Hub:
                 conn._drop_and_wake()
             stream.connections.clear()
 
+    def position(self, user_id: int) -> int:
+        """The id of the newest message sent to this user (0: none yet): where a new console starts."""
+        stream = self._streams.get(user_id)
+        return stream.next_id - 1 if stream else 0
+
     def connection_count(self) -> int:
         return sum(len(s.connections) for s in self._streams.values())
 
