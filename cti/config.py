@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     session_hours: float = Field(12.0, gt=0)
     cookie_secure: bool = False  # set true behind HTTPS
 
-    sim_calls_per_minute: float = Field(6.0, ge=0)
+    sim_calls_per_minute: float = Field(10.0, ge=0)
     sim_time_scale: float = Field(1.0, gt=0)
     sim_control_port: int = Field(8089, ge=0, le=65535)
     seed_demo: bool = True  # `cti serve` without a PBX seeds demo data into an empty database

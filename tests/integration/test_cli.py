@@ -1,0 +1,91 @@
+"""The `cti` command as an operator runs it: a real process, a real SQLite file, one-line errors."""
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "csv"
+
+
+@pytest.fixture
+def run(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")}
+    env["CTI_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+    def _run(*args, stdin: str = "", **extra_env):
+        return subprocess.run(
+            [sys.executable, "-m", "cti.cli", *args], input=stdin, capture_output=True, text=True,
+            env=env | extra_env, cwd=tmp_path, timeout=120,
+        )
+
+    return _run
+
+
+def test_import_reports_every_bad_row_and_keeps_the_good_ones(run, tmp_path):
+    errors = tmp_path / "errors.csv"
+    result = run("customers", "import", str(FIXTURES / "customers_errors.csv"), "--errors", str(errors))
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("imported ") and "rejected" in summary and "(utf-8)" in summary
+    imported = int(summary.split()[1])
+    rejected = int(summary.split("rejected ")[1].split()[0])
+    assert imported >= 4 and rejected >= 8
+    assert "line 3: name: name is required" in result.stderr
+    assert "line 4: phones:" in result.stderr  # 1380013800 is one digit short
+    with errors.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == rejected and {"3", "4", "5"} <= {r["line"] for r in rows}
+    search = run("calls", "export", "-o", str(tmp_path / "x.csv"))  # the database is usable afterwards
+    assert search.returncode == 0
+
+
+def test_import_reads_a_gb18030_file_from_chinese_excel(run):
+    result = run("customers", "import", str(FIXTURES / "customers_gb18030.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("imported 3 customers, rejected 0 rows (gb18030)")
+
+
+def test_importing_a_missing_file_is_one_line_and_exit_1(run):
+    result = run("customers", "import", "nope.csv")
+    assert (result.returncode, result.stderr.strip()) == (1, "cti: no such file: nope.csv")
+
+
+def test_a_wrong_setting_is_one_line_and_exit_2(run):
+    result = run("migrate", CTI_TIMEZONE="Mars/Olympus")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "cti: settings: CTI_TIMEZONE: unknown time zone 'Mars/Olympus'; use an IANA name such as Asia/Shanghai"
+    ]
+
+
+def test_user_add_checks_the_password_and_the_interface(run):
+    short = run("user", "add", "1009", "--password", "short")
+    assert (short.returncode, short.stderr.strip()) == (1, "cti: password: at least 8 characters")
+    bad = run("user", "add", "1009", "--password-stdin", "--interface", "PJSIP/1009\r\nAction: Hangup", stdin="secret-pw\n")
+    assert bad.returncode == 1 and "not a PBX interface" in bad.stderr
+    ok = run("user", "add", "1009", "--password-stdin", "--interface", "PJSIP/1009", "--name", "王芳", stdin="secret-pw\n")
+    assert ok.returncode == 0 and "user 1009 added (role agent, interface PJSIP/1009)" in ok.stdout
+    again = run("user", "add", "1009", "--password-stdin", stdin="secret-pw\n")
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_demo_seed_is_idempotent_and_export_writes_xlsx(run, tmp_path):
+    first = run("demo", "--customers", "30")
+    assert first.stdout.strip() == "demo: 30 customers and 4 logins added"
+    second = run("demo", "--customers", "30")
+    assert second.stdout.strip() == "demo: 0 customers and 0 logins added"
+    out = tmp_path / "calls.xlsx"
+    exported = run("calls", "export", "--format", "xlsx", "--since", "2026-01-01", "-o", str(out))
+    assert exported.stdout.strip() == f"exported 0 calls to {out}"
+    sheet = openpyxl.load_workbook(out).active
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))][:3] == ["call_id", "direction", "offered_at"]
+
+
+def test_a_bad_date_option_is_a_usage_error(run):
+    result = run("calls", "export", "--since", "yesterday")
+    assert result.returncode == 2 and "not a date (YYYY-MM-DD): 'yesterday'" in result.stderr
