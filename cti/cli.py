@@ -149,7 +149,8 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     db = await _open_db(settings)
     try:
-        report = await demo.seed(db, generate(args.seed, args.customers), region=settings.default_region)
+        today = dt.datetime.now(settings.zone).date()  # warranty states as the console will judge them
+        report = await demo.seed(db, generate(args.seed, args.customers, today=today), region=settings.default_region)
     finally:
         await db.close()
     print(f"demo: {report.customers} customers and {report.users} logins added")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 import socket
@@ -70,7 +71,7 @@ async def _start_demo_pbx(db, settings: Settings):
     from cti import demo
     from cti.customers.demo import callers, generate, unknown_numbers
 
-    data = generate()
+    data = generate(today=dt.datetime.now(settings.zone).date())  # the demo's warranty mix holds on any day
     if settings.seed_demo:
         report = await demo.seed(db, data, region=settings.default_region)
         if report.customers or report.users:
