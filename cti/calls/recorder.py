@@ -110,8 +110,8 @@ class CallRecorder:
 
     async def _set_caller(self, session: AsyncSession, call: Call, raw: str, name: str) -> None:
         info = self._normalise(raw)
-        call.caller_raw = raw[:80]
-        call.caller_name = name[:200]
+        call.caller_raw = raw[:80]  # what the PBX sent, "<unknown>" included
+        call.caller_name = "" if name.strip() in ("", "<unknown>") else name[:200]
         call.caller_e164 = info.e164
         ids = await self._match(session, info.e164) if info.e164 else []
         call.customer_id = ids[0] if len(ids) == 1 else None  # shared number: the agent chooses

@@ -109,7 +109,7 @@ def _row(call: Any, zone: dt.tzinfo, names: dict[int, str], region: str) -> dict
         "queue": call.queue,
         "agent": call.answered_by or call.last_agent,
         "wait": call.wait_seconds,
-        "talk": call.talk_seconds,
+        "talk": call.talk_seconds if call.answered_at else None,  # no talk time for a call nobody took
         "disposition": call.disposition or "in_progress",
     }
 

@@ -101,3 +101,12 @@ async def test_filters_by_number_agent_disposition_and_date(db):
         day = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
         later, _ = await queries.page(s, queries.CallFilter(since=day))
         assert later == []
+
+
+async def test_withheld_caller_keeps_the_raw_value_but_no_fake_name(db):
+    events = _answered_call(caller="<unknown>")
+    events[0] = CallOffered(events[0].call_id, events[0].at, Direction.INBOUND, "<unknown>", "<unknown>", "4008001234",
+                            "PJSIP/carrier-00000000")
+    await _record(db, events[:1])
+    [row] = await _rows(db)
+    assert (row.caller_raw, row.caller_name, row.caller_e164, row.customer_id) == ("<unknown>", "", None, None)
