@@ -38,6 +38,7 @@ class _Subscriber:
     handler: Handler
     queue: asyncio.Queue[Any]
     batch_max: int = 1
+    batch_wait: float = 0.0
     handled: int = 0
     failed: int = 0
     task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -48,13 +49,16 @@ class Bus:
         self._subscribers: list[_Subscriber] = []
         self.published = 0
 
-    def subscribe(self, name: str, handler: Handler, *, maxsize: int = 10_000, batch_max: int = 1) -> None:
+    def subscribe(self, name: str, handler: Handler, *, maxsize: int = 10_000, batch_max: int = 1,
+                  batch_wait: float = 0.0) -> None:
         """Register before start(); ``handler`` is awaited once per event, in order.
 
         With ``batch_max > 1`` the handler receives a list: every event already
         waiting (up to ``batch_max``), so a database writer can use one transaction.
+        With ``batch_wait`` it first waits that many seconds after the first event
+        of a batch, so that under a steady trickle it writes fewer, larger batches.
         """
-        self._subscribers.append(_Subscriber(name, handler, asyncio.Queue(maxsize), batch_max))
+        self._subscribers.append(_Subscriber(name, handler, asyncio.Queue(maxsize), batch_max, batch_wait))
 
     async def start(self) -> None:
         for sub in self._subscribers:
@@ -93,6 +97,8 @@ class Bus:
     async def _consume(self, sub: _Subscriber) -> None:
         while True:
             items = [await sub.queue.get()]
+            if sub.batch_wait > 0 and sub.queue.qsize() < sub.batch_max - 1:
+                await asyncio.sleep(sub.batch_wait)
             while len(items) < sub.batch_max and not sub.queue.empty():
                 items.append(sub.queue.get_nowait())
             try:

@@ -1,0 +1,242 @@
+"""Benchmark part (c): the real service in its own process, fed by the fake PBX, pops to real consoles.
+
+Steps: a temporary SQLite file is migrated, seeded with the demo data and one
+bench agent per console (``agent3000`` … bound to ``PJSIP/3000`` …); the
+service is started on it once so every console logs in through the login
+form (argon2, CSRF); that database, sessions included, is the template every
+measured run starts from (a fresh copy each time). A run starts the fake PBX,
+the service (``bench/service_proc.py``) and the WebSockets, plays the stream,
+then polls ``/status`` until every AMI event was received and every bus
+subscriber has handled everything published (the call log is written too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from consoles import PASSWORD, Consoles, login
+from fakepbx import FakePbx
+from stream import AGENT_BASE, CACHE, GIVEN, SURNAMES, Stream
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class RunResult:
+    mode: str  # "throughput" or "paced-<rate>"
+    rate: float | None
+    elapsed: float  # first write → last event handled and last console frame received
+    write_seconds: float  # first → last write by the fake PBX
+    events: int
+    calls: int
+    latencies: list[float]
+    pops_expected: int
+    pops_received: int
+    unmatched: int
+    reconnects: int
+    console_messages: int
+    lag_max: float
+    drain_wait: float
+    stream_units: float  # stream time written, in call arrivals
+    service: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def prepare_db(path: Path, consoles: int) -> None:
+    """Migrate, seed the demo data, add one agent per console (one argon2 hash, shared password)."""
+    from argon2 import PasswordHasher
+
+    from cti.customers.demo import generate
+    from cti.demo import seed
+    from cti.store import Database
+    from cti.store.migrate import upgrade
+    from cti.users.models import User
+
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await upgrade(db)
+    await seed(db, generate())
+    hashed = PasswordHasher().hash(PASSWORD)
+    names = random.Random("bench-agents")
+    async with db.session() as s:
+        for i in range(consoles):
+            name = names.choice(SURNAMES) + "".join(names.choices(GIVEN, k=2))
+            s.add(User(username=f"agent{AGENT_BASE + i}", display_name=name, password_hash=hashed, role="agent",
+                       interface=f"PJSIP/{AGENT_BASE + i}"))
+        await s.commit()
+    await db.close()
+
+
+def copy_db(src: Path, dst: Path) -> None:
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+
+
+class ServiceProcess:
+    """``profile``: "" (none), a ``.prof`` path (cProfile, main thread) or a ``.txt`` path (py-spy, raw stacks)."""
+
+    def __init__(self, db: Path, ami_port: int, log: Path, profile: str = "") -> None:
+        cprofile = profile if profile.endswith(".prof") else ""
+        self.args = {"db": str(db), "ami_port": ami_port, "http_port": free_port(), "profile": cprofile}
+        self.base = f"http://127.0.0.1:{self.args['http_port']}"
+        self.log = log
+        self.spy_out = profile if profile.endswith(".txt") else ""
+        self.proc: asyncio.subprocess.Process | None = None
+        self.spy: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log.open("ab") as err:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, str(HERE / "service_proc.py"), json.dumps(self.args),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=err)
+        line = await asyncio.wait_for(self.proc.stdout.readline(), 60)
+        if not line:
+            raise RuntimeError(f"the service did not start; see {self.log}")
+        if self.spy_out:
+            spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+            if spy is None:
+                raise RuntimeError("--profile py-spy: install it first (.venv/bin/pip install py-spy)")
+            with self.log.open("ab") as err:
+                self.spy = await asyncio.create_subprocess_exec(
+                    spy, "record", "--pid", str(self.proc.pid), "--format", "raw", "--threads", "--gil", "--rate", "250",
+                    "--output", self.spy_out, stdout=err, stderr=err)
+            await asyncio.sleep(1.0)  # py-spy attaches
+
+    async def stop_profiler(self) -> None:
+        if self.spy is not None and self.spy.returncode is None:
+            self.spy.send_signal(signal.SIGINT)
+            await asyncio.wait_for(self.spy.wait(), 60)
+
+    async def stop(self) -> dict:
+        assert self.proc is not None and self.proc.stdin is not None
+        await self.stop_profiler()
+        self.proc.stdin.write(b"stop\n")
+        await self.proc.stdin.drain()
+        line = await asyncio.wait_for(self.proc.stdout.readline(), 120)
+        await self.proc.wait()
+        return json.loads(line) if line else {}
+
+
+async def login_all(template: Path, consoles: int, log: Path) -> tuple[list[str], float]:
+    """Start the service on the template database once and log every console in; returns the cookies."""
+    pbx = FakePbx(None)  # answers the login and the resync, writes nothing
+    service = ServiceProcess(template, await pbx.start(), log)
+    await service.start()
+    started = time.perf_counter()
+    try:
+        sem = asyncio.Semaphore(1)  # one at a time: concurrent logins hit "database is locked" (see PERFORMANCE.md)
+
+        async def one(i: int) -> str:
+            async with sem:
+                return await login(service.base, f"agent{AGENT_BASE + i}")
+
+        tokens = await asyncio.gather(*(one(i) for i in range(consoles)))
+    finally:
+        await service.stop()
+        await pbx.close()
+    return list(tokens), time.perf_counter() - started
+
+
+async def wait_handled(base: str, expected: int, timeout: float = 600.0) -> tuple[float, dict]:
+    """Poll /status until the bridge has every event and every subscriber everything; returns (when, status)."""
+    deadline = time.perf_counter() + timeout
+    seen: tuple | None = None
+    first_done = 0.0
+    async with aiohttp.ClientSession(base) as http:
+        while time.perf_counter() < deadline:
+            at = time.perf_counter()
+            async with http.get("/status") as resp:
+                body = await resp.json()
+            comps = body["components"]
+            ami, bus = comps["ami"], comps["bus"]
+            subs = bus["subscribers"].values()
+            done = (ami.get("events_received", 0) >= expected and ami.get("queue_depth", 1) == 0
+                    and all(s["depth"] == 0 and s["handled"] + s["failed"] == bus["published"] for s in subs))
+            key = (ami.get("events_received"), bus["published"])
+            if done and key == seen:
+                return first_done, body
+            if done and key != seen:
+                first_done = at
+            seen = key if done else None
+            await asyncio.sleep(0.02)
+    raise TimeoutError(f"the service did not handle {expected} events within {timeout:g}s")
+
+
+async def run_once(stream: Stream, template: Path, tokens: list[str], work: Path, *, rate: float | None,
+                   profile: str = "") -> RunResult:
+    mode = f"paced-{rate:g}" if rate else "throughput"
+    db = work / f"{mode}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    copy_db(template, db)
+    pbx = FakePbx(stream)
+    service = ServiceProcess(db, await pbx.start(), CACHE / f"service-{mode}.log", profile)
+    await service.start()
+    consoles = Consoles(tokens, pbx.stamps)
+    try:
+        await asyncio.wait_for(pbx.ready.wait(), 30)
+        await consoles.connect(service.base)
+        await asyncio.sleep(0.5)  # let the login bursts settle
+        first, last_write = await pbx.play(rate)
+        handled_at, _ = await wait_handled(service.base, stream.events - stream.rtcp)
+        await asyncio.sleep(1.0)  # the last pushes on their way to the consoles
+        end = max(handled_at, consoles.last_at)
+        await service.stop_profiler()
+    finally:
+        await consoles.close()
+        stats = await service.stop()
+        await pbx.close()
+    bound = {f"PJSIP/{AGENT_BASE + i}" for i in range(len(tokens))}
+    expected = sum(1 for _, _, iface in stream.pops if iface in bound)
+    return RunResult(mode, rate, end - first, last_write - first, stream.events, stream.calls, sorted(consoles.latencies),
+                     expected, consoles.pops, consoles.unmatched, consoles.reconnects, consoles.messages,
+                     pbx.lag_max, pbx.drain_wait, stream.times[-1] - stream.times[0], stats, consoles.errors[:5])
+
+
+async def pipeline(stream: Stream, consoles: int, rates: list[float], *, profile: str = "",
+                   say=print) -> dict:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="cti-bench-"))
+    try:
+        template = work / "template.db"
+        await prepare_db(template, consoles)
+        say(f"  (c) database ready: {template} (migrated, demo data, {consoles} agents)")
+        tokens, took = await login_all(template, consoles, CACHE / "service-login.log")
+        say(f"  (c) {consoles} consoles logged in through /login in {took:.1f}s")
+        out: dict = {"login_seconds": took}
+        if profile:
+            prof = str(CACHE / ("service-throughput.prof" if profile == "cprofile" else "service-throughput.txt"))
+            await run_once(stream, template, tokens, work, rate=None, profile=prof)
+            out["profile"] = prof
+            say(f"  (c) profiled run ({profile}) written to {prof}")
+        out["throughput"] = await run_once(stream, template, tokens, work, rate=None)
+        say(f"  (c) throughput run done in {out['throughput'].elapsed:.1f}s")
+        out["paced"] = []
+        for rate in rates:
+            run = await run_once(stream, template, tokens, work, rate=rate)
+            out["paced"].append(run)
+            say(f"  (c) paced run at {rate:g} calls/s done in {run.elapsed:.1f}s")
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
