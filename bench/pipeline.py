@@ -171,7 +171,8 @@ async def wait_handled(base: str, expected: int, timeout: float = 600.0) -> tupl
             comps = body["components"]
             ami, bus = comps["ami"], comps["bus"]
             subs = bus["subscribers"].values()
-            done = (ami.get("events_received", 0) >= expected and ami.get("queue_depth", 1) == 0
+            received = ami.get("events_received", 0) + ami.get("events_skipped", 0)  # skipped: noise, RTCP
+            done = (received >= expected and ami.get("queue_depth", 1) == 0
                     and all(s["depth"] == 0 and s["handled"] + s["failed"] == bus["published"] for s in subs))
             key = (ami.get("events_received"), bus["published"])
             if done and key == seen:
@@ -199,7 +200,7 @@ async def run_once(stream: Stream, template: Path, tokens: list[str], work: Path
         await consoles.connect(service.base)
         await asyncio.sleep(0.5)  # let the login bursts settle
         first, last_write = await pbx.play(rate)
-        handled_at, _ = await wait_handled(service.base, stream.events - stream.rtcp)
+        handled_at, _ = await wait_handled(service.base, stream.events)
         await asyncio.sleep(1.0)  # the last pushes on their way to the consoles
         end = max(handled_at, consoles.last_at)
         await service.stop_profiler()

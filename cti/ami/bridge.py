@@ -3,6 +3,12 @@
     socket ──bytes──▶ AmiProtocol (frame on bytes, route answers) ──events──▶ one bounded queue
         ──▶ one consumer task: tracker.feed(msg, t) / tracker.resync(...) ──▶ await publish(events)
 
+The frames of events the tracker ignores (its ``ignored_events``, and ``VarSet`` frames
+without its ActionID variable: ``skip_unless``) are skipped by the framer and never queued;
+``/status`` counts them in ``events_skipped``. The consumer takes every message already
+queued at each wake-up, feeds them to the tracker in order and publishes their domain events
+with one ``await publish(events)`` per batch.
+
 How panoramisk's sharp edges (DESIGN.md, "Talking to Asterisk") are covered:
 
 * Framing on bytes, capped partial frame: :class:`cti.ami.protocol.AmiProtocol`
@@ -57,6 +63,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Publish = Callable[[list[DomainEvent]], Awaitable[None]]
+BATCH_MAX = 500  # messages fed per publish: bounds how long the first one's events wait (~1 ms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,9 @@ class AmiBridge:
         self.resyncs = 0
         self.last_ping_rtt: float | None = None
         self._malformed_closed = 0  # malformed lines of connections already gone
+        self._skipped_closed = 0  # noise frames skipped/dropped by connections already gone
+        self._skip_events: frozenset[str] = getattr(tracker, "ignored_events", frozenset())
+        self._skip_unless: dict[str, str] = dict(getattr(tracker, "skip_unless", None) or {})
         self._last_event_at: float | None = None  # monotonic
         self._logged: tuple[str, str] | None = None
         self._stopping = False
@@ -152,6 +162,7 @@ class AmiBridge:
             "connected_since": self.connected_since,
             "reconnects": self.reconnects,
             "events_received": self.events_received,
+            "events_skipped": self._skipped_closed + (proto.skipped if proto else 0),
             "malformed_frames": malformed,
             "handler_errors": self.handler_errors,
             "resyncs": self.resyncs,
@@ -202,7 +213,8 @@ class AmiBridge:
         loop = asyncio.get_running_loop()
 
         def factory() -> AmiProtocol:
-            new = AmiProtocol(lambda msg: self._on_event(new, msg))
+            new = AmiProtocol(lambda msg: self._on_event(new, msg),
+                              skip_events=self._skip_events, skip_unless=self._skip_unless)
             return new
 
         _, proto = await asyncio.wait_for(
@@ -233,6 +245,7 @@ class AmiBridge:
             if not proto.closed:
                 proto.abort("closed by the bridge")
             self._malformed_closed += proto.framer.malformed
+            self._skipped_closed += proto.skipped
             if self._paused is proto:
                 self._paused = None
 
@@ -334,25 +347,42 @@ class AmiBridge:
                 paused.transport.resume_reading()
 
     async def _consume(self) -> None:
+        """Each wake-up: take the messages queued (in order, up to BATCH_MAX), feed the tracker, publish once."""
         queue = self._queue
+        tracker = self.tracker
         while True:
-            item = await queue.get()
+            items = [await queue.get()]
+            while not queue.empty() and len(items) < BATCH_MAX:
+                items.append(queue.get_nowait())
             try:
                 self._refill()
-                if isinstance(item, _Resync):
-                    events = self.tracker.resync(item.channels, item.queue_status, item.at)
-                else:
-                    events = self.tracker.feed(item[0], item[1])
+                events: list[DomainEvent] = []
+                for item in items:
+                    try:
+                        if isinstance(item, _Resync):
+                            events.extend(tracker.resync(item.channels, item.queue_status, item.at))
+                        else:
+                            events.extend(tracker.feed(item[0], item[1]))
+                    except Exception:
+                        self._failed(item)
                 if events:
-                    await self._publish(list(events))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self.handler_errors += 1
-                what = "resync" if isinstance(item, _Resync) else clean(item[0].get("Event", "?"), 60)
-                log.exception("AMI event %s: tracker or subscriber failed (the stream goes on)", what)
+                    try:
+                        await self._publish(events)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        self._failed(items[-1] if len(items) == 1 else None)
             finally:
-                queue.task_done()
+                for _ in items:
+                    queue.task_done()
+
+    def _failed(self, item: tuple[dict[str, str], float] | _Resync | None) -> None:
+        self.handler_errors += 1
+        if item is None:
+            what = "batch"
+        else:
+            what = "resync" if isinstance(item, _Resync) else clean(item[0].get("Event", "?"), 60)
+        log.exception("AMI event %s: tracker or subscriber failed (the stream goes on)", what)
 
 
 def _describe(exc: BaseException) -> str:

@@ -19,6 +19,12 @@ Parsing rules (one place, so every consumer sees the same thing):
   never depends on what follows. Later values are not dropped: the n-th
   occurrence is stored as ``"Key#n"`` (``ChanVariable``, ``ChanVariable#2``,
   ...) and counted in ``AmiFramer.duplicates``.
+
+Skipping (optional, :class:`AmiFramer` ``skip_events``/``skip_unless``): a
+frame whose *first* line is ``Event: <name>`` with a name the consumer never
+uses is counted in ``AmiFramer.skipped`` and never decoded nor parsed; the name
+is read on the bytes. Every other frame (responses, list items, unknown
+events) is parsed exactly as without skipping.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _split = str.split
 _SEP = repeat(": ")  # infinite, stateless: shared by every map() below
 _ONCE = repeat(1)
+_EVENT = b"Event: "
+_PARSE = object()  # skip rule of a name that is not skipped
+Rules = dict[bytes, "bytes | None"]  # event name -> None (always skip) or bytes the frame must hold to be kept
 
 
 class FrameTooLarge(ValueError):
@@ -77,20 +86,36 @@ def _parse_lines(lines: list[str]) -> tuple[Message, int, int]:
     return msg, malformed, duplicates
 
 
-def _parse_block(block: bytes) -> tuple[list[Message], int, int]:
+def _parse_block(block: bytes, rules: Rules | None = None) -> tuple[list[Message], int, int, int]:
     """Parse complete frames (joined by ``\\r\\n\\r\\n``, without the last terminator).
 
-    Returns ``(messages, malformed_lines, duplicate_keys)``. Decoding the block
-    once is equivalent to decoding frame by frame: frame boundaries are ASCII
-    and the UTF-8 decoder never swallows an ASCII byte into a bad sequence.
+    Returns ``(messages, malformed_lines, duplicate_keys, skipped_frames)``.
+    Without ``rules`` the block is decoded once, which is equivalent to decoding
+    frame by frame: frame boundaries are ASCII and the UTF-8 decoder never
+    swallows an ASCII byte into a bad sequence. With ``rules`` (see
+    :func:`skip_rules`) the block is split on bytes and a frame starting with
+    ``Event: <name>`` whose rule says so is counted, not decoded.
 
     Fast path: ``dict(map(str.split, ...))`` builds a frame's dict in C; it is
     taken only when it gives exactly what :func:`_parse_lines` would (every
     line has ``": "`` and a key, no duplicate key, no bare LF).
     """
     messages: list[Message] = []
-    malformed = duplicates = 0
-    for frame in block.decode("utf-8", "replace").split("\r\n\r\n"):
+    malformed = duplicates = skipped = 0
+    if rules:
+        rule_of = rules.get
+        frames: list[str] = []
+        for raw in block.split(_EOM):
+            if raw[:7] == _EVENT:
+                eol = raw.find(b"\r\n", 7)
+                rule = rule_of(raw[7:eol] if eol >= 0 else raw[7:], _PARSE)
+                if rule is not _PARSE and (rule is None or rule not in raw):
+                    skipped += 1
+                    continue
+            frames.append(raw.decode("utf-8", "replace"))
+    else:
+        frames = block.decode("utf-8", "replace").split("\r\n\r\n")
+    for frame in frames:
         lines = frame.split("\r\n")
         try:
             msg = dict(map(_split, lines, _SEP, _ONCE))
@@ -107,7 +132,20 @@ def _parse_block(block: bytes) -> tuple[list[Message], int, int]:
             duplicates += dup
         if msg:
             messages.append(msg)
-    return messages, malformed, duplicates
+    return messages, malformed, duplicates, skipped
+
+
+def skip_rules(skip_events: Iterable[str] = (), skip_unless: Mapping[str, str] | None = None) -> Rules:
+    """The byte rules of :class:`AmiFramer`: ``skip_events`` are always skipped; an event named in
+    ``skip_unless`` is skipped unless its frame contains the given text anywhere (UTF-8)."""
+    rules: Rules = {name.encode(): None for name in skip_events}
+    for name, needle in (skip_unless or {}).items():
+        if name in skip_events:
+            raise ValueError(f"event {name!r} is both always skipped and skipped unless it holds {needle!r}")
+        if not needle:
+            raise ValueError(f"event {name!r}: skip_unless needs a non-empty text")
+        rules[name.encode()] = needle.encode()
+    return rules
 
 
 def parse_buffer(buf: bytes) -> tuple[list[Message], bytes]:
@@ -123,7 +161,7 @@ def parse_buffer(buf: bytes) -> tuple[list[Message], bytes]:
     end = buf.rfind(_EOM)
     if end < 0:
         return [], bytes(buf)
-    messages, _, _ = _parse_block(bytes(buf[:end]))
+    messages, _, _, _ = _parse_block(bytes(buf[:end]))
     return messages, bytes(buf[end + 4 :])
 
 
@@ -137,15 +175,33 @@ class AmiFramer:
     'Asterisk Call Manager/11.0.0'
     >>> f.feed(b"\\xa0\\xe4\\xb8\\x89\\r\\nAccountCode: \\r\\n\\r\\n")
     [{'Event': 'Newchannel', 'CallerIDName': '张三', 'AccountCode': ''}]
+
+    ``skip_events``: event names never returned: such a frame (first line
+    ``Event: <name>``) is counted in ``skipped`` and not decoded. ``skip_unless``
+    (``{name: text}``): such an event is skipped unless its frame contains
+    ``text`` (for ``VarSet``, the one variable the consumer reads). Default:
+    nothing is skipped.
+
+    >>> f = AmiFramer(skip_events=frozenset({"Newexten"}))
+    >>> f.feed(b"Event: Newexten\\r\\nExten: s\\r\\n\\r\\nResponse: Success\\r\\n\\r\\n"), f.skipped
+    ([{'Response': 'Success'}], 1)
     """
 
-    __slots__ = ("_buf", "_started", "banner", "duplicates", "malformed", "max_frame_bytes")
+    __slots__ = ("_buf", "_rules", "_started", "banner", "duplicates", "malformed", "max_frame_bytes", "skipped")
 
-    def __init__(self, max_frame_bytes: int = 1 << 20) -> None:
+    def __init__(
+        self,
+        max_frame_bytes: int = 1 << 20,
+        *,
+        skip_events: frozenset[str] = frozenset(),
+        skip_unless: Mapping[str, str] | None = None,
+    ) -> None:
         self.max_frame_bytes = max_frame_bytes
         self.banner: str | None = None
         self.malformed = 0  # lines without a colon + frames dropped for size
         self.duplicates = 0  # repeated keys, stored as "Key#n"
+        self.skipped = 0  # frames of skip_events (and skip_unless) not decoded
+        self._rules = skip_rules(skip_events, skip_unless) or None
         self._buf = bytearray()  # the unterminated tail; appended in place, trimmed from the front
         self._started = False  # the first line (banner or not) has been seen
 
@@ -170,9 +226,10 @@ class AmiFramer:
         end = buf.rfind(_EOM)
         block = bytes(buf[:end])
         del buf[: end + 4]
-        messages, malformed, duplicates = _parse_block(block)
+        messages, malformed, duplicates, skipped = _parse_block(block, self._rules)
         self.malformed += malformed
         self.duplicates += duplicates
+        self.skipped += skipped
         self._check_size(messages)
         return messages
 

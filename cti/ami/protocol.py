@@ -15,7 +15,8 @@ behaviours are replaced here, because they lose or duplicate data:
   callback kills the connection, coroutines are fired and forgotten). Here every
   event goes to one synchronous ``sink`` that only enqueues it; nothing else
   runs inside ``data_received``. ``RTCPSent``/``RTCPReceived`` (media reports,
-  no call state) are dropped before that.
+  no call state) are dropped before that, and the events named in ``skip_events``
+  (the tracker's ``IGNORED_EVENTS``) are skipped by the framer before being decoded.
 * **Pending actions.** ``AMIProtocol.close()`` moves every unanswered action to
   the manager's ``awaiting_actions``, which ``Manager`` re-sends after the next
   login (on ``FullyBooted``): an Originate could be dialled twice, minutes late.
@@ -102,11 +103,18 @@ class AmiProtocol(AMIProtocol):
     ``lost`` resolves (to a one-line reason) when the connection is gone.
     """
 
-    def __init__(self, sink: Callable[[dict[str, str]], None], *, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
+    def __init__(
+        self,
+        sink: Callable[[dict[str, str]], None],
+        *,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
+        skip_events: frozenset[str] = frozenset(),
+        skip_unless: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self._sink = sink
         self.transport: asyncio.Transport | None = None
-        self.framer = AmiFramer(max_frame_bytes)
+        self.framer = AmiFramer(max_frame_bytes, skip_events=skip_events, skip_unless=skip_unless)
         self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.closed = True  # until connection_made
         self.responses: dict[str, Action] = {}
@@ -114,6 +122,11 @@ class AmiProtocol(AMIProtocol):
         self.events = 0
         self.dropped = 0  # RTCP reports
         self.stray = 0  # responses/list items for no pending action (e.g. after a timeout)
+
+    @property
+    def skipped(self) -> int:
+        """Events never handed to the sink as noise: skipped by the framer or dropped (RTCP)."""
+        return self.framer.skipped + self.dropped
 
     # -- asyncio.Protocol -------------------------------------------------------------------------
 
@@ -131,10 +144,11 @@ class AmiProtocol(AMIProtocol):
                 self._route(msg)
             self.abort(f"frame too large ({exc.size} bytes without terminator, limit {exc.limit})")
             return
+        route = self._route
         for msg in messages:
             if self.closed:
                 return
-            self._route(msg)
+            route(msg)
 
     def eof_received(self) -> bool:
         return False  # close the transport

@@ -49,13 +49,31 @@ from cti.ami.tracker_originate import OriginateHandlers
 from cti.ami.tracker_queue import QueueHandlers
 from cti.ami.tracker_state import CallSnapshot, snapshot
 
-__all__ = ["CallSnapshot", "CallTracker"]
+__all__ = ["IGNORED_EVENTS", "CallSnapshot", "CallTracker"]
 
 Handler = Callable[[Msg, float, Out], None]
 
+# Events the tracker has no handler for and that carry no call state it uses: the AMI
+# connection skips their frames before decoding them (AmiFramer skip_events). Never put here an
+# event the tracker handles, nor a list item of an action (CoreShowChannel, QueueMember,
+# QueueEntry, QueueParams, Status, ...Complete): tests/unit/ami/test_skip_events.py checks both.
+IGNORED_EVENTS: frozenset[str] = frozenset({
+    "Newexten", "DeviceStateChange", "NewConnectedLine", "Cdr", "CEL", "DialState",
+    "SoftHangupRequest", "LocalBridge", "BridgeCreate", "BridgeDestroy", "BridgeLeave",
+    "BridgeMerge", "MusicOnHoldStart", "MusicOnHoldStop", "RTCPSent", "RTCPReceived",
+    "Hold", "Unhold", "DTMFBegin", "DTMFEnd", "NewAccountCode", "SuccessfulAuth",
+    "ChallengeSent", "InvalidPassword", "RequestBadFormat", "ContactStatus", "PeerStatus",
+})  # fmt: skip
+
 
 class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
-    """Follows every call on the PBX; see the module docstring for the rules."""
+    """Follows every call on the PBX; see the module docstring for the rules.
+
+    ``ignored_events`` and :attr:`skip_unless` tell the AMI framer which frames it need
+    not decode for this tracker (``AmiFramer(skip_events=..., skip_unless=...)``).
+    """
+
+    ignored_events: frozenset[str] = IGNORED_EVENTS
 
     def __init__(
         self,
@@ -94,6 +112,16 @@ class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
             "VarSet": self._on_varset,
             None: self._on_response,  # action responses carry no Event
         }
+
+    @property
+    def handled_events(self) -> frozenset[str]:
+        """The event names :meth:`feed` has a handler for."""
+        return frozenset(name for name in self._handlers if name is not None)
+
+    @property
+    def skip_unless(self) -> dict[str, str]:
+        """``VarSet`` is used only for the ActionID variable: a frame without its name is skipped."""
+        return {"VarSet": self.action_id_var} if self.action_id_var else {}
 
     def feed(self, msg: Mapping[str, str], now: float) -> list[DomainEvent]:
         """Take one AMI message (in arrival order); return the domain events it causes."""
