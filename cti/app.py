@@ -53,7 +53,7 @@ class Service:
 
     def wire(self) -> None:
         """Subscribe the domains to the bus and build the bridge (nothing runs yet)."""
-        recorder = CallRecorder(self.db.session, self.normalise, _customer_ids)
+        recorder = CallRecorder(self.db.session, self.normalise, _customer_ids, customers.ids_by_phones)
         # batch_wait: one transaction per ~0.1 s instead of one per event (a third less CPU at 100 calls/s)
         self.bus.subscribe("calls", recorder.handle_batch, batch_max=500, batch_wait=CALL_LOG_BATCH_WAIT)
         self.pops = PopService(self.db.session, self.hub, self.normalise, self.settings.zone, self.settings.language)

@@ -74,6 +74,33 @@ async def recent_for(
     return list(await session.scalars(stmt))
 
 
+_BRIEF = (Call.id, Call.call_id, Call.offered_at, Call.direction, Call.last_agent, Call.answered_by, Call.disposition,
+          Call.talk_seconds)
+
+
+async def recent_by_customer(session: AsyncSession, customer_ids: list[int], *, limit: int = 10) -> dict[int, list[Any]]:
+    """The last ``limit`` calls of each customer, newest first, as rows with ``brief()``'s fields: one query."""
+    out: dict[int, list[Any]] = {cid: [] for cid in customer_ids}
+    if not customer_ids:
+        return out
+    newest = (Call.offered_at.desc(), Call.id.desc())
+    if len(customer_ids) == 1:
+        stmt = select(*_BRIEF, Call.customer_id).where(Call.customer_id == customer_ids[0]).order_by(*newest).limit(limit)
+    else:  # a shared number: the window keeps each customer's newest, bounded per customer in the database
+        rank = func.row_number().over(partition_by=Call.customer_id, order_by=newest).label("rank")
+        ranked = select(*_BRIEF, Call.customer_id, rank).where(Call.customer_id.in_(customer_ids)).subquery()
+        stmt = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.customer_id, ranked.c.rank)
+    for row in await session.execute(stmt):
+        out[row.customer_id].append(row)
+    return out
+
+
+async def recent_by_number(session: AsyncSession, e164: str, *, limit: int = 10) -> list[Any]:
+    """The last calls from a number (an unknown caller), newest first, as rows with ``brief()``'s fields."""
+    stmt = select(*_BRIEF).where(Call.caller_e164 == e164).order_by(Call.offered_at.desc(), Call.id.desc()).limit(limit)
+    return list(await session.execute(stmt))
+
+
 async def stream(session: AsyncSession, flt: CallFilter, *, chunk: int = 1000) -> AsyncIterator[Call]:
     """Every matching call, oldest first, without holding them all in memory (for exports)."""
     stmt = flt.apply(select(Call)).options(selectinload(Call.legs)).order_by(Call.offered_at, Call.id)
@@ -82,8 +109,8 @@ async def stream(session: AsyncSession, flt: CallFilter, *, chunk: int = 1000) -
         yield call
 
 
-def brief(call: Call, tz: dt.tzinfo) -> dict[str, Any]:
-    """A call as a pop's history line shows it."""
+def brief(call: Any, tz: dt.tzinfo) -> dict[str, Any]:
+    """A call (a ``Call`` or a row of ``recent_by_*``) as a pop's history line shows it."""
     return {
         "call_id": call.call_id,
         "at": call.offered_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),

@@ -1,23 +1,32 @@
 """Bus subscriber that keeps the call log: a row when a call is offered, completed when it ends.
 
 Events arrive in batches (one transaction per batch). A call seen again after a
-resync is never inserted twice: rows are keyed by the PBX Linkedid. A batch
-that fails is written again one event at a time, so one bad event (or a
-transient database error) costs at most that event, not every call in the
-batch; a call whose row is missing when it ends gets its row from the
-``CallEnded`` summary. PBX-provided strings are cut to their column sizes
-(PostgreSQL refuses longer values; SQLite would silently keep them).
+resync is never inserted twice: rows are keyed by the PBX Linkedid (unique;
+``INSERT … ON CONFLICT DO NOTHING``, and a ``CallOffered`` for a call that has
+a row is ignored). A batch that fails is written again one event at a time, so
+one bad event (or a transient database error) costs at most that event, not
+every call in the batch; a call whose row is missing when it ends gets its row
+from the ``CallEnded`` summary. PBX-provided strings are cut to their column
+sizes (PostgreSQL refuses longer values; SQLite would silently keep them).
+
+Cost per batch (docs/PERFORMANCE.md): the rows of the calls in progress are
+kept in memory (call_id → column values and primary key, filled on insert,
+dropped when the call ends), so a batch reads no ``calls`` row it already
+knows; writes are Core statements: one multi-row ``INSERT`` of the new calls,
+one ``UPDATE`` by primary key per set of changed columns (executemany), one
+``INSERT`` of the legs, and one customer lookup for every number of the batch.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from cti.ami.events import CallAnswered, CallEnded, CallerIdentified, CallOffered, CallQueued
 from cti.calls.models import Call, CallAgentLeg
@@ -28,16 +37,46 @@ log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 CustomerMatcher = Callable[[AsyncSession, str], Any]  # (session, e164) -> awaitable list of customer ids
+ManyMatcher = Callable[[AsyncSession, Sequence[str]], Any]  # (session, e164s) -> awaitable {e164: [ids]}
 Normaliser = Callable[[str], PhoneInfo]
 
 _HANDLED = (CallOffered, CallerIdentified, CallQueued, CallAnswered, CallEnded)
+_CALLS = Call.__table__
+_LEGS = CallAgentLeg.__table__
+_COLUMNS = tuple(c.name for c in _CALLS.columns if c.name not in ("id", "ticket_id", "campaign_attempt_id"))
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+MAX_LIVE = 50_000  # calls in progress kept in memory; beyond, the oldest are read again when needed
+
+
+class _Row:
+    """A call row being written: its column values, primary key (None: not inserted yet), changed columns."""
+
+    __slots__ = ("values", "pk", "dirty", "had_end", "legs", "ended")
+
+    def __init__(self, values: dict[str, Any], pk: int | None) -> None:
+        self.values, self.pk = values, pk
+        self.dirty: set[str] = set()
+        self.had_end = values["ended_at"] is not None  # legs may be stored already: replace them if ended again
+        self.legs: tuple | None = None  # the agents of the last CallEnded of this batch
+        self.ended = False
+
+    def set(self, key: str, value: Any) -> None:
+        if self.values[key] != value:
+            self.values[key] = value
+            self.dirty.add(key)
+
+    def copy(self) -> _Row:
+        return _Row(dict(self.values), self.pk)
 
 
 class CallRecorder:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], normalise: Normaliser, match: CustomerMatcher):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], normalise: Normaliser, match: CustomerMatcher,
+                 match_many: ManyMatcher | None = None):
         self._sessions = sessions
         self._normalise = normalise
         self._match = match
+        self._match_many = match_many  # one query for every number of a batch (optional)
+        self._live: dict[str, _Row] = {}  # call_id -> row of a call in progress, as committed
 
     async def handle_batch(self, events: Sequence[object]) -> None:
         relevant = [e for e in events if isinstance(e, _HANDLED)]
@@ -62,82 +101,163 @@ class CallRecorder:
         if failed:
             log.error("call log: %d of %d events not recorded", failed, len(relevant))
 
-    async def _write(self, relevant: Sequence[Any]) -> None:
+    async def _write(self, events: Sequence[Any]) -> None:
+        first: dict[str, Any] = {}
+        for e in events:
+            first.setdefault(e.call_id, e)
         async with self._sessions() as session:
-            with session.no_autoflush:  # one flush at commit, not one before every customer lookup
-                calls = await self._load(session, {e.call_id for e in relevant})  # type: ignore[attr-defined]
-                for event in relevant:
-                    await self._apply(session, calls, event)
+            conn = await session.connection()
+            rows = {cid: self._live[cid].copy() for cid in first if cid in self._live}
+            # a call offered now is new (its row, if it had one, turns up as an INSERT conflict); read the others
+            unknown = [cid for cid, e in first.items() if cid not in rows and not isinstance(e, CallOffered)]
+            if unknown:
+                rows.update(await _load(conn, unknown))
+            customers = await self._customers(session, events)
+            for event in events:
+                self._apply(rows, event, customers)
+            conflicted = await _insert_new(conn, rows)
+            if conflicted:  # offered again after a restart: its row exists; apply the batch's events to it
+                for cid in conflicted:
+                    del rows[cid]
+                rows.update(await _load(conn, conflicted))
+                for event in events:
+                    if event.call_id in conflicted:
+                        self._apply(rows, event, customers)
+            await _update(conn, rows.values())
+            await _write_legs(conn, rows.values())
             await session.commit()
+        for cid, row in rows.items():  # committed: remember the calls in progress, forget the ended ones
+            if row.ended:
+                self._live.pop(cid, None)
+            elif row.pk is not None and row.values["ended_at"] is None:
+                row.dirty.clear()
+                self._live[cid] = row
+        while len(self._live) > MAX_LIVE:
+            del self._live[next(iter(self._live))]
 
-    async def _load(self, session: AsyncSession, call_ids: set[str]) -> dict[str, Call]:
-        rows = await session.scalars(select(Call).where(Call.call_id.in_(call_ids)))
-        return {row.call_id: row for row in rows}
+    async def _customers(self, session: AsyncSession, events: Iterable[Any]) -> dict[str, list[int]]:
+        """Customer ids for every caller number the batch may store (normalised once per number)."""
+        numbers = {e.caller_num for e in events if isinstance(e, (CallOffered, CallerIdentified, CallEnded))}
+        e164s = sorted({info.e164 for raw in numbers if (info := self._normalise(raw)).e164})
+        if not e164s:
+            return {}
+        if self._match_many is not None:
+            return dict(await self._match_many(session, e164s))
+        return {e164: list(await self._match(session, e164)) for e164 in e164s}
 
-    async def _apply(self, session: AsyncSession, calls: dict[str, Call], event: Any) -> None:
-        call = calls.get(event.call_id)
+    def _apply(self, rows: dict[str, _Row], event: Any, customers: dict[str, list[int]]) -> None:
+        row = rows.get(event.call_id)
         if isinstance(event, CallOffered):
-            if call is None:
-                call = calls[event.call_id] = self._new_row(event.call_id, event.direction, event.at, event.dnis,
-                                                            event.action_id)
-                session.add(call)
-                await self._set_caller(session, call, event.caller_num, event.caller_name)
+            if row is None:
+                row = rows[event.call_id] = _new_row(event.call_id, event.direction, event.at, event.dnis,
+                                                     event.action_id)
+                self._set_caller(row, event.caller_num, event.caller_name, customers)
             return
-        if call is None and isinstance(event, CallEnded):  # its CallOffered was never recorded
-            call = calls[event.call_id] = self._new_row(event.call_id, event.direction, event.offered_at, event.dnis,
-                                                        event.action_id)
-            session.add(call)
-            await self._set_caller(session, call, event.caller_num, event.caller_name)
-        if call is None:  # an event for a call we never saw offered (started before we connected)
+        if row is None and isinstance(event, CallEnded):  # its CallOffered was never recorded
+            row = rows[event.call_id] = _new_row(event.call_id, event.direction, event.offered_at, event.dnis,
+                                                 event.action_id)
+            self._set_caller(row, event.caller_num, event.caller_name, customers)
+        if row is None:  # an event for a call we never saw offered (started before we connected)
             log.debug("no call row for %s on %s", event.call_id, type(event).__name__)
             return
         if isinstance(event, CallerIdentified):
-            await self._set_caller(session, call, event.caller_num, event.caller_name)
+            self._set_caller(row, event.caller_num, event.caller_name, customers)
         elif isinstance(event, CallQueued):
-            call.queue = event.queue[:80]
+            row.set("queue", event.queue[:80])
         elif isinstance(event, CallAnswered):
-            if call.answered_at is None:
-                call.answered_at = from_timestamp(event.at)
-                call.answered_by = event.interface[:120]
-            call.queue = call.queue or event.queue[:80]
+            if row.values["answered_at"] is None:
+                row.set("answered_at", from_timestamp(event.at))
+                row.set("answered_by", event.interface[:120])
+            row.set("queue", row.values["queue"] or event.queue[:80])
         elif isinstance(event, CallEnded):
-            await self._end(session, call, event)
+            self._end(row, event, customers)
 
-    @staticmethod
-    def _new_row(call_id: str, direction: Any, at: float, dnis: str, action_id: str) -> Call:
-        return Call(call_id=call_id, direction=str(direction), offered_at=from_timestamp(at), dnis=dnis[:40],
-                    action_id=action_id[:120])
+    def _set_caller(self, row: _Row, raw: str, name: str, customers: dict[str, list[int]]) -> None:
+        e164 = self._normalise(raw).e164
+        row.set("caller_raw", raw[:80])  # what the PBX sent, "<unknown>" included
+        row.set("caller_name", "" if name.strip() in ("", "<unknown>") else name[:200])
+        row.set("caller_e164", e164)
+        ids = customers.get(e164, []) if e164 else []
+        row.set("customer_id", ids[0] if len(ids) == 1 else None)  # shared number: the agent chooses
 
-    async def _set_caller(self, session: AsyncSession, call: Call, raw: str, name: str) -> None:
-        info = self._normalise(raw)
-        call.caller_raw = raw[:80]  # what the PBX sent, "<unknown>" included
-        call.caller_name = "" if name.strip() in ("", "<unknown>") else name[:200]
-        call.caller_e164 = info.e164
-        ids = await self._match(session, info.e164) if info.e164 else []
-        call.customer_id = ids[0] if len(ids) == 1 else None  # shared number: the agent chooses
+    def _end(self, row: _Row, ended: CallEnded, customers: dict[str, list[int]]) -> None:
+        v = row.values
+        if ended.caller_num and ended.caller_num != v["caller_raw"]:
+            self._set_caller(row, ended.caller_num, ended.caller_name, customers)
+        row.set("disposition", str(ended.disposition))
+        row.set("ended_at", from_timestamp(ended.at))
+        row.set("answered_at", v["answered_at"] or (from_timestamp(ended.answered_at) if ended.answered_at else None))
+        row.set("wait_seconds", ended.wait_seconds)
+        row.set("talk_seconds", ended.talk_seconds)
+        row.set("answered_by", ended.answered_by[:120])
+        row.set("last_agent", ended.last_agent[:120])
+        row.set("queue", ended.queue[:80] or v["queue"])
+        row.set("hangup_cause", ended.hangup_cause)
+        row.set("action_id", ended.action_id[:120] or v["action_id"])
+        row.legs = tuple(ended.agents)  # ended again in this batch: the last summary's legs win
+        row.ended = True
 
-    async def _end(self, session: AsyncSession, call: Call, ended: CallEnded) -> None:
-        first_end = call.ended_at is None  # no legs were written for this call yet
-        if ended.caller_num and ended.caller_num != call.caller_raw:
-            await self._set_caller(session, call, ended.caller_num, ended.caller_name)
-        call.disposition = str(ended.disposition)
-        call.ended_at = from_timestamp(ended.at)
-        call.answered_at = call.answered_at or (from_timestamp(ended.answered_at) if ended.answered_at else None)
-        call.wait_seconds = ended.wait_seconds
-        call.talk_seconds = ended.talk_seconds
-        call.answered_by = ended.answered_by[:120]
-        call.last_agent = ended.last_agent[:120]
-        call.queue = ended.queue[:80] or call.queue
-        call.hangup_cause = ended.hangup_cause
-        call.action_id = ended.action_id[:120] or call.action_id
-        if call.id is None:
-            await session.flush()
-        if first_end:  # the usual case: one multi-row INSERT, no loading of the (empty) old legs
-            rows = [_leg_row(leg) | {"call_pk": call.id} for leg in ended.agents]
-            if rows:
-                await session.execute(insert(CallAgentLeg), rows)
-        else:  # ended again (after a resync): replace the legs written the first time
-            await session.run_sync(lambda s: _replace_legs(s, call, ended))
+
+def _new_row(call_id: str, direction: Any, at: float, dnis: str, action_id: str) -> _Row:
+    values = dict.fromkeys(_COLUMNS)
+    values.update(call_id=call_id, direction=str(direction), offered_at=from_timestamp(at), dnis=dnis[:40],
+                  action_id=action_id[:120], caller_raw="", caller_name="", queue="", answered_by="", last_agent="")
+    return _Row(values, None)
+
+
+async def _load(conn: AsyncConnection, call_ids: Sequence[str]) -> dict[str, _Row]:
+    cols = [_CALLS.c.id, *(_CALLS.c[name] for name in _COLUMNS)]
+    result = await conn.execute(select(*cols).where(_CALLS.c.call_id.in_(call_ids)))
+    return {m["call_id"]: _Row({k: m[k] for k in _COLUMNS}, m["id"]) for m in result.mappings()}
+
+
+async def _insert_new(conn: AsyncConnection, rows: dict[str, _Row]) -> list[str]:
+    """INSERT the rows not stored yet; returns the call ids that turned out to have a row already."""
+    new = [row for row in rows.values() if row.pk is None]
+    if not new:
+        return []
+    make = _INSERTS.get(conn.dialect.name)
+    if make is None:  # another backend: look first (no ON CONFLICT)
+        known = set(await conn.scalars(select(_CALLS.c.call_id).where(
+            _CALLS.c.call_id.in_([r.values["call_id"] for r in new]))))
+        new = [r for r in new if r.values["call_id"] not in known]
+        stmt = insert(_CALLS)
+    else:
+        known = set()
+        stmt = make(_CALLS).on_conflict_do_nothing(index_elements=[_CALLS.c.call_id])
+    if new:
+        result = await conn.execute(stmt.returning(_CALLS.c.id, _CALLS.c.call_id), [r.values for r in new])
+        pks = {call_id: pk for pk, call_id in result}
+        for row in new:
+            row.pk = pks.get(row.values["call_id"])
+            row.dirty.clear()
+        known.update(r.values["call_id"] for r in new if r.pk is None)
+    return sorted(known)
+
+
+async def _update(conn: AsyncConnection, rows: Iterable[_Row]) -> None:
+    """UPDATE the changed columns by primary key: one executemany per set of changed columns."""
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.dirty:
+            params = {f"p_{k}": row.values[k] for k in row.dirty}
+            params["p_pk"] = row.pk
+            groups.setdefault(frozenset(row.dirty), []).append(params)
+    for keys, params in groups.items():
+        stmt = update(_CALLS).where(_CALLS.c.id == bindparam("p_pk")).values(
+            {k: bindparam(f"p_{k}") for k in sorted(keys)})
+        await conn.execute(stmt, params)
+
+
+async def _write_legs(conn: AsyncConnection, rows: Iterable[_Row]) -> None:
+    """The legs of the calls ended in this batch; a call ended again has its old legs replaced."""
+    ended = [row for row in rows if row.legs is not None]
+    again = [row.pk for row in ended if row.had_end]
+    if again:
+        await conn.execute(delete(_LEGS).where(_LEGS.c.call_pk.in_(again)))
+    legs = [_leg_row(leg) | {"call_pk": row.pk} for row in ended for leg in row.legs]
+    if legs:
+        await conn.execute(insert(_LEGS), legs)
 
 
 def _leg_row(leg: Any) -> dict[str, Any]:
@@ -148,10 +268,6 @@ def _leg_row(leg: Any) -> dict[str, Any]:
         "outcome": str(leg.outcome),
         "ring_seconds": round(leg.ring_seconds, 1),
     }
-
-
-def _replace_legs(session, call: Call, ended: CallEnded) -> None:
-    call.legs = [CallAgentLeg(**_leg_row(leg)) for leg in ended.agents]
 
 
 def _clean(value: object) -> str:

@@ -153,12 +153,15 @@ class PopService:
         if info.e164 is None:
             return caller
         today = dt.datetime.now(self._tz).date()
-        async with self._sessions() as session:
-            found = await customers.find_by_phone(session, info.e164)
-            cards = [customers.card(c, today=today) for c in found]
-            for c in cards:
-                c["recent_calls"] = self._history(await calls.recent_for(session, customer_id=c["id"], limit=11), call_id)
-            recent = [] if found else self._history(await calls.recent_for(session, e164=info.e164, limit=11), call_id)
+        async with self._sessions() as session:  # 2 Core queries for the cards, 1 for the calls
+            cards = await customers.cards_by_phone(session, info.e164, today=today)
+            if cards:
+                history = await calls.recent_by_customer(session, [c["id"] for c in cards], limit=11)
+                for c in cards:
+                    c["recent_calls"] = self._history(history[c["id"]], call_id)
+                recent = []
+            else:
+                recent = self._history(await calls.recent_by_number(session, info.e164, limit=11), call_id)
         caller.cards, caller.recent = cards, recent
         return caller
 

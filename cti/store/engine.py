@@ -35,7 +35,11 @@ def _create_engine(url: str, echo: bool) -> AsyncEngine:
         return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    # isolation_level "IMMEDIATE": sqlite3 opens every write transaction with BEGIN IMMEDIATE (before its first
+    # INSERT/UPDATE/DELETE), so a writer waits for the others (busy_timeout) instead of failing at once with
+    # "database is locked" when a deferred transaction that has read upgrades to a write after another
+    # connection committed. Reads still run outside any transaction: they never wait for a writer (WAL).
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30, "isolation_level": "IMMEDIATE"})
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -11,6 +11,7 @@ from cti.ami.events import AgentLeg, CallAnswered, CallEnded, CallOffered, Direc
 from cti.calls.models import Call
 from cti.calls.recorder import CallRecorder
 from cti.customers import service as customers
+from cti.customers.models import Customer
 from cti.phone import normalise
 
 T0 = 1795790312.0
@@ -77,3 +78,53 @@ async def test_values_longer_than_their_column_do_not_lose_the_call(db):
 
 async def _no_customers() -> list[int]:
     return []
+
+
+async def test_a_restarted_recorder_applies_a_re_offered_call_to_its_existing_row(db):
+    first = CallRecorder(db.session, normalise, lambda s, e: _no_customers())
+    offered, answered, ended = answered_call("6.6", "+8613800138000")
+    await first.handle_batch([offered])
+    restarted = CallRecorder(db.session, normalise, lambda s, e: _no_customers())  # knows no call in memory
+    await restarted.handle_batch([offered, answered])  # the resync offers it again, then it is answered
+    await restarted.handle_batch([ended])
+
+    logged = await rows(db)
+    assert list(logged) == ["6.6"]
+    assert logged["6.6"].disposition == "answered" and logged["6.6"].answered_by == "PJSIP/1001"
+    assert [leg.interface for leg in logged["6.6"].legs] == ["PJSIP/1001"]
+
+
+async def test_a_call_ended_again_has_its_legs_replaced(db):
+    recorder = CallRecorder(db.session, normalise, lambda s, e: _no_customers())
+    offered, answered, ended = answered_call("7.7", "+8613800138000")
+    await recorder.handle_batch([offered, answered, ended])
+    legs = (AgentLeg("PJSIP/1002", "Agent 2", T0 + 1, RingOutcome.NO_ANSWER, 4.0),)
+    again = CallEnded("7.7", T0 + 9, Disposition.ANSWERED, Direction.INBOUND, "+8613800138000", "Zhang San",
+                      "4008001234", "support", T0, T0 + 3, 2, 6, "PJSIP/1001", "PJSIP/1002", legs, 16)
+    await recorder.handle_batch([again])
+
+    row = (await rows(db))["7.7"]
+    assert row.talk_seconds == 6 and row.last_agent == "PJSIP/1002"
+    assert [(leg.interface, leg.outcome) for leg in row.legs] == [("PJSIP/1002", "no_answer")]
+
+
+async def test_one_customer_lookup_per_batch_links_only_a_number_with_one_customer(db):
+    asked: list[list[str]] = []
+
+    async def many(session, e164s):
+        asked.append(list(e164s))
+        return {"+8613800138000": [7], "+8613912345678": [8, 9]}
+
+    async def one(session, e164):
+        raise AssertionError("the batch lookup is used")
+
+    async with db.session() as s:  # customers 7, 8, 9 exist for the foreign key
+        for cid in (7, 8, 9):
+            s.add(Customer(id=cid, name=f"c{cid}"))
+        await s.commit()
+    recorder = CallRecorder(db.session, normalise, one, many)
+    await recorder.handle_batch(answered_call("8.8", "+8613800138000") + answered_call("9.9", "+8613912345678"))
+
+    logged = await rows(db)
+    assert len(asked) == 1 and sorted(asked[0]) == ["+8613800138000", "+8613912345678"]
+    assert logged["8.8"].customer_id == 7 and logged["9.9"].customer_id is None
