@@ -8,6 +8,7 @@ database of its own, created and dropped around it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from cti.store import Database
@@ -35,11 +37,23 @@ async def _create_pg_database(url: str) -> str:
 
 
 async def _drop_pg_database(url: str) -> None:
+    """Drop a test database. A plain DROP (PostgreSQL cancels its own autovacuum worker on it),
+    retried while a connection of the test is still closing; ``WITH (FORCE)`` only as a last
+    resort, because FORCE must also signal autovacuum, which a non-superuser may not."""
     target = make_url(url)
     admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    await admin.dispose()
+    try:
+        for _ in range(40):
+            try:
+                async with admin.connect() as conn:
+                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+                return
+            except DBAPIError:
+                await asyncio.sleep(0.25)
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
