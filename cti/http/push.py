@@ -76,8 +76,9 @@ async def _pump(request: web.Request, ws: web.WebSocketResponse, conn: Connectio
             if message is None:
                 await ws.close(code=CLOSE_RECONNECT, message=b"reconnect")
                 return
-            await ws.send_str(json.dumps({"id": message.id, "epoch": epoch, "type": message.type,
-                                          "data": message.data}, ensure_ascii=False))
+            # the same text as json.dumps of the whole envelope, with the data serialised once by the hub
+            await ws.send_str(f'{{"id": {json.dumps(message.id)}, "epoch": {json.dumps(epoch, ensure_ascii=False)}, '
+                              f'"type": {json.dumps(message.type, ensure_ascii=False)}, "data": {message.text}}}')
     except (ConnectionResetError, RuntimeError) as exc:  # the browser went away mid-send
         log.debug("push connection %s ended: %s", conn.id, exc)
         await ws.close()

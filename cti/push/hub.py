@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import secrets
 import time
 from collections import deque
@@ -37,8 +38,12 @@ CONNECTION_QUEUE = 256
 class Message:
     id: int
     type: str
-    data: dict[str, Any]
+    text: str  # the data as JSON, serialised once for every connection and replay
     at: float
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.text)
 
 
 @dataclass
@@ -99,7 +104,9 @@ class Hub:
 
     def send(self, user_id: int, type_: str, data: dict[str, Any]) -> Message:
         stream = self._streams.setdefault(user_id, _Stream())
-        message = Message(stream.next_id, type_, data, self._clock())
+        # As text, the replay buffers (200 messages per user) hold no dicts: the garbage collector's
+        # full passes do not walk them (they made the longest event-loop stalls, docs/PERFORMANCE.md).
+        message = Message(stream.next_id, type_, json.dumps(data, ensure_ascii=False), self._clock())
         stream.next_id += 1
         stream.buffer.append(message)
         for conn in tuple(stream.connections):
@@ -153,4 +160,4 @@ class Hub:
 
     def _reset(self, stream: _Stream) -> Message:
         """Tell the browser its gap cannot be filled: reload state (not buffered, not numbered anew)."""
-        return Message(stream.next_id - 1, "reset", {}, self._clock())
+        return Message(stream.next_id - 1, "reset", "{}", self._clock())
