@@ -63,17 +63,6 @@ async def page(session: AsyncSession, flt: CallFilter, *, offset: int = 0, limit
     return list(rows), int(total or 0)
 
 
-async def recent_for(
-    session: AsyncSession, *, customer_id: int | None = None, e164: str | None = None, limit: int = 10
-) -> list[Call]:
-    """The last calls of a customer (or of a number when the caller is unknown), newest first."""
-    if customer_id is None and not e164:
-        return []
-    cond = Call.customer_id == customer_id if customer_id is not None else Call.caller_e164 == e164
-    stmt = select(Call).where(cond).order_by(Call.offered_at.desc(), Call.id.desc()).limit(limit)
-    return list(await session.scalars(stmt))
-
-
 _BRIEF = (Call.id, Call.call_id, Call.offered_at, Call.direction, Call.last_agent, Call.answered_by, Call.disposition,
           Call.talk_seconds)
 

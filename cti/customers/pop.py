@@ -66,10 +66,6 @@ class PopService:
         if handler is not None:
             await handler(self, event)
 
-    def forget_directory(self) -> None:
-        """Call when users or their interfaces change, so the next ring reads them again."""
-        self._directory_at = -DIRECTORY_TTL
-
     async def _ringing(self, event: AgentRinging) -> None:
         directory = await self._users_by_interface()
         targets = directory.get(event.interface, [])

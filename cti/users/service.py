@@ -101,7 +101,3 @@ async def directory(session: AsyncSession) -> dict[str, list[User]]:
     for user in rows:
         out.setdefault(user.interface, []).append(user)
     return out
-
-
-async def all_users(session: AsyncSession) -> list[User]:
-    return list(await session.scalars(select(User).order_by(User.username)))
