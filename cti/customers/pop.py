@@ -85,8 +85,11 @@ class PopService:
             "customers": call.cards,
             "recent_calls": call.recent,
         }
+        by_language: dict[str, list[int]] = {}
         for uid, lang in targets:
-            self._hub.send(uid, "pop", payload | {"caller": self._caller(call, lang)})
+            by_language.setdefault(lang, []).append(uid)
+        for lang, uids in by_language.items():  # the card is serialised once per language, not per agent
+            self._hub.send_many(uids, "pop", payload | {"caller": self._caller(call, lang)})
         self.pops += len(targets)
 
     def _caller(self, call: _CallPops, lang: str) -> dict[str, Any]:

@@ -103,20 +103,25 @@ class Hub:
         self.epoch = secrets.token_hex(4)  # numbers restart with the process: a browser must name the epoch
 
     def send(self, user_id: int, type_: str, data: dict[str, Any]) -> Message:
+        return self._append(user_id, type_, json.dumps(data, ensure_ascii=False))
+
+    def send_many(self, user_ids: Iterable[int], type_: str, data: dict[str, Any]) -> None:
+        """The same message to several users, serialised once."""
+        text = json.dumps(data, ensure_ascii=False)
+        for uid in set(user_ids):
+            self._append(uid, type_, text)
+
+    def _append(self, user_id: int, type_: str, text: str) -> Message:
         stream = self._streams.setdefault(user_id, _Stream())
         # As text, the replay buffers (200 messages per user) hold no dicts: the garbage collector's
         # full passes do not walk them (they made the longest event-loop stalls, docs/PERFORMANCE.md).
-        message = Message(stream.next_id, type_, json.dumps(data, ensure_ascii=False), self._clock())
+        message = Message(stream.next_id, type_, text, self._clock())
         stream.next_id += 1
         stream.buffer.append(message)
         for conn in tuple(stream.connections):
             conn.offer(message)
         self.sent += 1
         return message
-
-    def send_many(self, user_ids: Iterable[int], type_: str, data: dict[str, Any]) -> None:
-        for uid in set(user_ids):
-            self.send(uid, type_, data)
 
     def connect(self, user_id: int, last_id: int | None = None, epoch: str | None = None) -> Connection:
         """Open a channel; with ``last_id`` (of this ``epoch``) it first receives what came after it."""
