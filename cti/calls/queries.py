@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,8 +86,25 @@ async def recent_by_customer(session: AsyncSession, customer_ids: list[int], *, 
 
 async def recent_by_number(session: AsyncSession, e164: str, *, limit: int = 10) -> list[Any]:
     """The last calls from a number (an unknown caller), newest first, as rows with ``brief()``'s fields."""
-    stmt = select(*_BRIEF).where(Call.caller_e164 == e164).order_by(Call.offered_at.desc(), Call.id.desc()).limit(limit)
-    return list(await session.execute(stmt))
+    return (await recent_by_numbers(session, [e164], limit=limit))[e164]
+
+
+async def recent_by_numbers(session: AsyncSession, numbers: Iterable[str], *, limit: int = 10) -> dict[str, list[Any]]:
+    """The last ``limit`` calls from each E.164 number, newest first (``brief()``'s fields): one query."""
+    wanted = sorted(set(numbers))
+    out: dict[str, list[Any]] = {n: [] for n in wanted}
+    if not wanted:
+        return out
+    newest = (Call.offered_at.desc(), Call.id.desc())
+    if len(wanted) == 1:
+        stmt = select(*_BRIEF, Call.caller_e164).where(Call.caller_e164 == wanted[0]).order_by(*newest).limit(limit)
+    else:  # the window keeps each number's newest, bounded per number in the database
+        rank = func.row_number().over(partition_by=Call.caller_e164, order_by=newest).label("rank")
+        ranked = select(*_BRIEF, Call.caller_e164, rank).where(Call.caller_e164.in_(wanted)).subquery()
+        stmt = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.caller_e164, ranked.c.rank)
+    for row in await session.execute(stmt):
+        out[row.caller_e164].append(row)
+    return out
 
 
 async def stream(session: AsyncSession, flt: CallFilter, *, chunk: int = 1000) -> AsyncIterator[Call]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -175,9 +175,21 @@ def card(customer: Customer, *, today: dt.date) -> dict[str, Any]:
 
 
 async def cards_by_phone(session: AsyncSession, e164: str, *, today: dt.date) -> list[dict[str, Any]]:
-    """``card()`` of every customer with this number, oldest first, in two Core queries (no ORM objects):
-    the customers with all their phones, then their products."""
-    having = select(_PHONES.c.customer_id).where(_PHONES.c.e164 == e164)
+    """``card()`` of every customer with this number, oldest first (see :func:`cards_by_phones`)."""
+    return (await cards_by_phones(session, [e164], today=today)).get(e164, [])
+
+
+async def cards_by_phones(session: AsyncSession, numbers: Iterable[str], *, today: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """For each E.164 number that belongs to customers, their ``card()``s, oldest customer first.
+
+    Two Core queries however many numbers (no ORM objects): the customers with all
+    their phones, then their products. Numbers nobody has are left out. A customer
+    with two of the numbers appears under both, as two separate dicts.
+    """
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    having = select(_PHONES.c.customer_id).where(_PHONES.c.e164.in_(wanted))
     stmt = (
         select(_CUSTOMERS.c.id, _CUSTOMERS.c.name, _CUSTOMERS.c.tier, _CUSTOMERS.c.notes, _CUSTOMERS.c.city,
                _CUSTOMERS.c.address, _PHONES.c.e164, _PHONES.c.label)
@@ -191,7 +203,7 @@ async def cards_by_phone(session: AsyncSession, e164: str, *, today: dt.date) ->
         found.setdefault(row.id, row)
         phones.setdefault(row.id, []).append(row)
     if not found:
-        return []
+        return {}
     products: dict[int, list[Any]] = {cid: [] for cid in found}
     stmt = (
         select(_PRODUCTS.c.customer_id, _PRODUCTS.c.model, _PRODUCTS.c.serial, _PRODUCTS.c.purchase_date,
@@ -201,7 +213,12 @@ async def cards_by_phone(session: AsyncSession, e164: str, *, today: dt.date) ->
     )
     for row in await session.execute(stmt):
         products[row.customer_id].append(row)
-    return [_card(c, phones[cid], products[cid], today) for cid, c in found.items()]
+    wanted_set = set(wanted)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for cid, c in found.items():  # ids ascending: oldest customer first under each number
+        for number in dict.fromkeys(p.e164 for p in phones[cid] if p.e164 in wanted_set):
+            out.setdefault(number, []).append(_card(c, phones[cid], products[cid], today))
+    return out
 
 
 def _card(c: Any, phones: Any, products: Any, today: dt.date) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
+
 from cti.ami.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, Direction, Disposition, RingOutcome
+from cti.calls.models import Call
 from cti.customers.pop import PopService
 from cti.phone import normalise
 from cti.push import Hub
@@ -101,3 +104,77 @@ async def test_place_and_carrier_come_in_each_agents_language(db):
     [(_, english)] = _messages(hub, en.id)
     assert (chinese["caller"]["place"], chinese["caller"]["carrier"]) == ("北京市", "中国移动")
     assert (english["caller"]["place"], english["caller"]["carrier"]) == ("Beijing", "China Mobile")
+
+
+async def _past_calls(db, e164, customer_id, count, *, start_hour=8):
+    """``count`` finished calls from ``e164`` on the morning of the test day, one a minute (call ids p<n>)."""
+    async with db.session() as s:
+        for n in range(count):
+            at = dt.datetime.fromtimestamp(ts(start_hour, n), dt.UTC)
+            s.add(Call(call_id=f"{e164}-p{n}", direction="inbound", caller_raw=e164, caller_e164=e164,
+                       customer_id=customer_id, offered_at=at, ended_at=at, disposition="answered",
+                       answered_by="PJSIP/1002", talk_seconds=60 + n))
+        await s.commit()
+
+
+def _ring(call_id, caller, iface="PJSIP/1001"):
+    return AgentRinging(call_id, ts(14), iface, "Agent", f"{iface}-1", "support", caller, "")
+
+
+async def test_the_pop_lists_the_last_ten_calls_newest_first_without_the_ringing_one(db):
+    ids = await _agents(db, "1001")
+    zhang = await add_customer(db, "张三", "13800138000")
+    await _past_calls(db, "+8613800138000", zhang.id, 12)
+    await _past_calls(db, "+8613912345678", None, 2, start_hour=9)  # an unknown caller who called twice
+    hub = Hub()
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    await pops.handle(_ring("+8613800138000-p11", "13800138000"))  # the call already in the log rings
+    await pops.handle(_ring("c2", "13912345678"))
+    known, unknown = (m.data for m in hub.connect(ids["1001"], last_id=0).pending())
+    history = known["customers"][0]["recent_calls"]
+    assert [h["call_id"] for h in history] == [f"+8613800138000-p{n}" for n in range(10, 0, -1)]
+    assert history[0] == {"call_id": "+8613800138000-p10", "at": "2026-11-27 16:10", "direction": "inbound",
+                          "agent": "PJSIP/1002", "disposition": "answered", "talk_seconds": 70}
+    assert unknown["customers"] == []
+    assert [h["call_id"] for h in unknown["recent_calls"]] == ["+8613912345678-p1", "+8613912345678-p0"]
+
+
+async def test_a_burst_of_ringing_calls_is_looked_up_together_and_each_pop_is_its_own(db):
+    """Events queued behind each other arrive as one batch: every caller is looked up in a few queries
+    (not three per call), and each pop still gets its own customers and its own history."""
+    ids = await _agents(db, "1001", "1002", "1003")
+    zhang = await add_customer(db, "张三", "13800138000", "+14155550123")
+    await add_customer(db, "公司总机 王经理", "010 8888 8888")
+    await add_customer(db, "公司 李会计", "01088888888")
+    await _past_calls(db, "+8613800138000", zhang.id, 3)
+    await _past_calls(db, "+8613912345678", None, 1, start_hour=9)
+    hub = Hub()
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    await pops.handle(_ring("warm-up", "anonymous", "PJSIP/9999"))  # loads the agent directory; nobody rung
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(db.engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        await pops.handle_batch([
+            _ring("a", "13800138000", "PJSIP/1001"),
+            _ring("b", "+14155550123", "PJSIP/1002"),  # the same customer from a second number
+            _ring("a", "13800138000", "PJSIP/1002"),  # ring-all: the first call rings a second phone
+            _ring("c", "+86 10 8888 8888", "PJSIP/1003"),
+            _ring("d", "13912345678", "PJSIP/1003"),
+            _ring("e", "anonymous", "PJSIP/1003"),
+            _ring("+8613800138000-p2", "13800138000", "PJSIP/1003"),
+        ])
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", listen)
+    assert len(statements) == 4  # cards, products, customers' calls, unknown numbers' calls
+    pops_of = {uid: [m.data for m in hub.connect(uid, last_id=0).pending() if m.type == "pop"] for uid in ids.values()}
+    first, same_customer = pops_of[ids["1001"]][0], pops_of[ids["1002"]][0]
+    assert first["call_id"] == "a" and [c["name"] for c in first["customers"]] == ["张三"]
+    assert same_customer["call_id"] == "b" and [c["name"] for c in same_customer["customers"]] == ["张三"]
+    assert pops_of[ids["1002"]][1]["call_id"] == "a"
+    shared, unknown, anonymous, replayed = pops_of[ids["1003"]]
+    assert sorted(c["name"] for c in shared["customers"]) == ["公司 李会计", "公司总机 王经理"]
+    assert unknown["customers"] == [] and [h["call_id"] for h in unknown["recent_calls"]] == ["+8613912345678-p0"]
+    assert anonymous["caller"]["anonymous"] is True and anonymous["customers"] == []
+    assert [h["call_id"] for h in first["customers"][0]["recent_calls"]] == [f"+8613800138000-p{n}" for n in (2, 1, 0)]
+    assert [h["call_id"] for h in replayed["customers"][0]["recent_calls"]] == ["+8613800138000-p1", "+8613800138000-p0"]
