@@ -36,8 +36,7 @@ from cti.store.base import from_timestamp
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
-CustomerMatcher = Callable[[AsyncSession, str], Any]  # (session, e164) -> awaitable list of customer ids
-ManyMatcher = Callable[[AsyncSession, Sequence[str]], Any]  # (session, e164s) -> awaitable {e164: [ids]}
+CustomerMatcher = Callable[[AsyncSession, Sequence[str]], Any]  # (session, e164s) -> awaitable {e164: [customer ids]}
 Normaliser = Callable[[str], PhoneInfo]
 
 _HANDLED = (CallOffered, CallerIdentified, CallQueued, CallAnswered, CallEnded)
@@ -70,12 +69,10 @@ class _Row:
 
 
 class CallRecorder:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], normalise: Normaliser, match: CustomerMatcher,
-                 match_many: ManyMatcher | None = None):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], normalise: Normaliser, match: CustomerMatcher):
         self._sessions = sessions
         self._normalise = normalise
-        self._match = match
-        self._match_many = match_many  # one query for every number of a batch (optional)
+        self._match = match  # one lookup for every number of a batch
         self._live: dict[str, _Row] = {}  # call_id -> row of a call in progress, as committed
 
     async def handle_batch(self, events: Sequence[object]) -> None:
@@ -141,9 +138,7 @@ class CallRecorder:
         e164s = sorted({info.e164 for raw in numbers if (info := self._normalise(raw)).e164})
         if not e164s:
             return {}
-        if self._match_many is not None:
-            return dict(await self._match_many(session, e164s))
-        return {e164: list(await self._match(session, e164)) for e164 in e164s}
+        return dict(await self._match(session, e164s))
 
     def _apply(self, rows: dict[str, _Row], event: Any, customers: dict[str, list[int]]) -> None:
         row = rows.get(event.call_id)

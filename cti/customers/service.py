@@ -61,12 +61,6 @@ async def find_by_phone(session: AsyncSession, e164: str) -> list[Customer]:
     return list((await session.scalars(stmt)).unique())
 
 
-async def ids_by_phone(session: AsyncSession, e164: str) -> list[int]:
-    """The ids of every customer with this number, oldest first: one indexed query, nothing else loaded."""
-    stmt = select(CustomerPhone.customer_id).where(CustomerPhone.e164 == e164).distinct().order_by(CustomerPhone.customer_id)
-    return list(await session.scalars(stmt))
-
-
 async def ids_by_phones(session: AsyncSession, e164s: Sequence[str]) -> dict[str, list[int]]:
     """The customer ids of each number (oldest first; numbers nobody has are left out): one indexed query."""
     stmt = (select(CustomerPhone.e164, CustomerPhone.customer_id).where(CustomerPhone.e164.in_(list(e164s)))

@@ -24,8 +24,8 @@ from cti.phone import normalise
 from .helpers import add_customer, ts
 
 
-async def _ids(session, e164):
-    return [c.id for c in await customers.find_by_phone(session, e164)]
+async def _ids(session, e164s):
+    return await customers.ids_by_phones(session, e164s)
 
 
 def _answered_call(call_id="1795790312.0", caller="+8613800138000"):
