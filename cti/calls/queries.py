@@ -67,43 +67,31 @@ _BRIEF = (Call.id, Call.call_id, Call.offered_at, Call.direction, Call.last_agen
           Call.talk_seconds)
 
 
-async def recent_by_customer(session: AsyncSession, customer_ids: list[int], *, limit: int = 10) -> dict[int, list[Any]]:
+async def recent_by_customer(session: AsyncSession, customer_ids: Iterable[int], *, limit: int = 10) -> dict[int, list[Any]]:
     """The last ``limit`` calls of each customer, newest first, as rows with ``brief()``'s fields: one query."""
-    out: dict[int, list[Any]] = {cid: [] for cid in customer_ids}
-    if not customer_ids:
-        return out
-    newest = (Call.offered_at.desc(), Call.id.desc())
-    if len(customer_ids) == 1:
-        stmt = select(*_BRIEF, Call.customer_id).where(Call.customer_id == customer_ids[0]).order_by(*newest).limit(limit)
-    else:  # a shared number: the window keeps each customer's newest, bounded per customer in the database
-        rank = func.row_number().over(partition_by=Call.customer_id, order_by=newest).label("rank")
-        ranked = select(*_BRIEF, Call.customer_id, rank).where(Call.customer_id.in_(customer_ids)).subquery()
-        stmt = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.customer_id, ranked.c.rank)
-    for row in await session.execute(stmt):
-        out[row.customer_id].append(row)
-    return out
-
-
-async def recent_by_number(session: AsyncSession, e164: str, *, limit: int = 10) -> list[Any]:
-    """The last calls from a number (an unknown caller), newest first, as rows with ``brief()``'s fields."""
-    return (await recent_by_numbers(session, [e164], limit=limit))[e164]
+    return await _recent_by(session, Call.customer_id, customer_ids, limit)
 
 
 async def recent_by_numbers(session: AsyncSession, numbers: Iterable[str], *, limit: int = 10) -> dict[str, list[Any]]:
     """The last ``limit`` calls from each E.164 number, newest first (``brief()``'s fields): one query."""
-    wanted = sorted(set(numbers))
-    out: dict[str, list[Any]] = {n: [] for n in wanted}
+    return await _recent_by(session, Call.caller_e164, numbers, limit)
+
+
+async def _recent_by(session: AsyncSession, column: Any, keys: Iterable[Any], limit: int) -> dict[Any, list[Any]]:
+    """The newest ``limit`` calls per value of ``column`` among ``keys`` (every key in the result)."""
+    wanted = sorted(set(keys))
+    out: dict[Any, list[Any]] = {key: [] for key in wanted}
     if not wanted:
         return out
     newest = (Call.offered_at.desc(), Call.id.desc())
     if len(wanted) == 1:
-        stmt = select(*_BRIEF, Call.caller_e164).where(Call.caller_e164 == wanted[0]).order_by(*newest).limit(limit)
-    else:  # the window keeps each number's newest, bounded per number in the database
-        rank = func.row_number().over(partition_by=Call.caller_e164, order_by=newest).label("rank")
-        ranked = select(*_BRIEF, Call.caller_e164, rank).where(Call.caller_e164.in_(wanted)).subquery()
-        stmt = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.caller_e164, ranked.c.rank)
+        stmt = select(*_BRIEF, column.label("key")).where(column == wanted[0]).order_by(*newest).limit(limit)
+    else:  # the window keeps each key's newest, bounded per key in the database
+        rank = func.row_number().over(partition_by=column, order_by=newest).label("rank")
+        ranked = select(*_BRIEF, column.label("key"), rank).where(column.in_(wanted)).subquery()
+        stmt = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.key, ranked.c.rank)
     for row in await session.execute(stmt):
-        out[row.caller_e164].append(row)
+        out[row.key].append(row)
     return out
 
 

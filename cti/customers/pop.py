@@ -62,11 +62,12 @@ class PopService:
         self.pops = 0
 
     async def handle(self, event: object) -> None:
+        """One event: a batch of one."""
         await self.handle_batch([event])
 
     async def handle_batch(self, events: list[object]) -> None:
         """Handle events in order; the callers of every call that starts ringing are looked up first,
-        together (five queries however many calls), so a burst of calls costs a few queries, not
+        together (four queries at most, however many calls), so a burst of calls costs a few queries, not
         three per call."""
         await self._look_up_new_callers(events)
         handlers = self._handlers

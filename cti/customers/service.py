@@ -168,11 +168,6 @@ def card(customer: Customer, *, today: dt.date) -> dict[str, Any]:
     return _card(customer, customer.phones, customer.products, today)
 
 
-async def cards_by_phone(session: AsyncSession, e164: str, *, today: dt.date) -> list[dict[str, Any]]:
-    """``card()`` of every customer with this number, oldest first (see :func:`cards_by_phones`)."""
-    return (await cards_by_phones(session, [e164], today=today)).get(e164, [])
-
-
 async def cards_by_phones(session: AsyncSession, numbers: Iterable[str], *, today: dt.date) -> dict[str, list[dict[str, Any]]]:
     """For each E.164 number that belongs to customers, their ``card()``s, oldest customer first.
 
