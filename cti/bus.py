@@ -32,6 +32,15 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any], Awaitable[None]]
 
 
+class BatchPartlyFailed(Exception):
+    """Raised by a batch handler that handled what it could: ``failed`` events of the batch were lost
+    (the handler has logged which); the bus counts them as failed and the rest as handled."""
+
+    def __init__(self, failed: int, of: int) -> None:
+        super().__init__(f"{failed} of {of} events failed")
+        self.failed = failed
+
+
 @dataclass
 class _Subscriber:
     name: str
@@ -114,6 +123,10 @@ class Bus:
                 sub.handled += len(items)
             except asyncio.CancelledError:
                 raise
+            except BatchPartlyFailed as exc:
+                lost = min(exc.failed, len(items))
+                sub.failed += lost
+                sub.handled += len(items) - lost
             except Exception:
                 sub.failed += len(items)
                 log.exception("bus subscriber %s failed on %s", sub.name, type(items[0]).__name__)

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,21 +41,13 @@ from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
 
 from cti.ami.framing import AmiFramer, FrameTooLarge, encode_action
+from cti.logs import clean
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 1 << 20
 DROPPED_EVENTS = frozenset({"RTCPSent", "RTCPReceived"})
 _OK = ("Success", "Follows", "Goodbye")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-def clean(value: Any, limit: int = 200) -> str:
-    """A PBX-provided value made safe for one log line: control characters (CR/LF) become spaces."""
-    text = _UNSAFE.sub(" ", str(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class AmiError(Exception):
     """Something went wrong talking to the PBX; the message says what, in one line."""
 

@@ -20,7 +20,6 @@ one ``UPDATE`` by primary key per set of changed columns (executemany), one
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -29,12 +28,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from cti.ami.events import CallAnswered, CallEnded, CallerIdentified, CallOffered, CallQueued
+from cti.bus import BatchPartlyFailed
 from cti.calls.models import Call, CallAgentLeg
+from cti.logs import clean
 from cti.phone import PhoneInfo
 from cti.store.base import from_timestamp
 
 log = logging.getLogger(__name__)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 CustomerMatcher = Callable[[AsyncSession, Sequence[str]], Any]  # (session, e164s) -> awaitable {e164: [customer ids]}
 Normaliser = Callable[[str], PhoneInfo]
@@ -79,14 +79,13 @@ class CallRecorder:
         relevant = [e for e in events if isinstance(e, _HANDLED)]
         if not relevant:
             return
-        try:
-            await self._write(relevant)
-            return
-        except Exception:
-            if len(relevant) == 1:
-                raise
-            log.warning("call log: a batch of %d events failed; writing them one at a time", len(relevant),
-                        exc_info=True)
+        if len(relevant) > 1:
+            try:
+                await self._write(relevant)
+                return
+            except Exception:
+                log.warning("call log: a batch of %d events failed; writing them one at a time", len(relevant),
+                            exc_info=True)
         failed = 0
         for event in relevant:
             try:
@@ -94,9 +93,10 @@ class CallRecorder:
             except Exception:
                 failed += 1
                 log.exception("call log: %s of call %s not recorded", type(event).__name__,
-                              _clean(getattr(event, "call_id", "")))
+                              clean(getattr(event, "call_id", ""), 120))
         if failed:
             log.error("call log: %d of %d events not recorded", failed, len(relevant))
+            raise BatchPartlyFailed(failed, len(relevant))
 
     async def _write(self, events: Sequence[Any]) -> None:
         first: dict[str, Any] = {}
@@ -263,8 +263,3 @@ def _leg_row(leg: Any) -> dict[str, Any]:
         "outcome": str(leg.outcome),
         "ring_seconds": round(leg.ring_seconds, 1),
     }
-
-
-def _clean(value: object) -> str:
-    """A PBX-provided value for one log line (no CR/LF)."""
-    return _CONTROL.sub(" ", str(value))[:120]

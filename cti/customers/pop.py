@@ -10,6 +10,7 @@ by someone else, stopped ringing, ended.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,12 +19,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.ami.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, CallTransferred, RingOutcome
+from cti.bus import BatchPartlyFailed
 from cti.calls import queries as calls
 from cti.customers import service as customers
+from cti.logs import clean
 from cti.phone import PhoneInfo
 from cti.push import Hub
 from cti.users import service as users
 
+log = logging.getLogger(__name__)
 DIRECTORY_TTL = 5.0
 
 
@@ -68,13 +72,25 @@ class PopService:
     async def handle_batch(self, events: list[object]) -> None:
         """Handle events in order; the callers of every call that starts ringing are looked up first,
         together (four queries at most, however many calls), so a burst of calls costs a few queries, not
-        three per call."""
-        await self._look_up_new_callers(events)
-        handlers = self._handlers
+        three per call. If that lookup fails, each call is looked up on its own: a failure loses the
+        pops of one event, never the batch's (``BatchPartlyFailed`` says how many)."""
+        try:
+            await self._look_up_new_callers(events)
+        except Exception:
+            log.warning("pops: looking up the callers of %d events failed; one call at a time", len(events),
+                        exc_info=True)
+        handlers, failed = self._handlers, 0
         for event in events:
             handler: Callable[[Any, Any], Awaitable[None]] | None = handlers.get(type(event))
-            if handler is not None:
+            if handler is None:
+                continue
+            try:
                 await handler(self, event)
+            except Exception:
+                failed += 1
+                log.exception("pops: %s of call %s failed", type(event).__name__, clean(getattr(event, "call_id", "")))
+        if failed:
+            raise BatchPartlyFailed(failed, len(events))
 
     async def _look_up_new_callers(self, events: list[object]) -> None:
         wanted: dict[str, tuple[str, str]] = {}  # call id -> (raw number, name)

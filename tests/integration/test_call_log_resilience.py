@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cti.ami.events import AgentLeg, CallAnswered, CallEnded, CallOffered, Direction, Disposition, RingOutcome
+from cti.bus import BatchPartlyFailed
 from cti.calls.models import Call
 from cti.calls.recorder import CallRecorder
 from cti.customers import service as customers
@@ -125,3 +127,21 @@ async def test_one_customer_lookup_per_batch_links_only_a_number_with_one_custom
     logged = await rows(db)
     assert len(asked) == 1 and sorted(asked[0]) == ["+8613800138000", "+8613912345678"]
     assert logged["8.8"].customer_id == 7 and logged["9.9"].customer_id is None
+
+
+async def test_events_that_cannot_be_written_are_counted_and_the_other_calls_are_kept(db, caplog):
+    async def match(session, e164s):  # the customer lookup of one number always fails
+        if "+8613912345678" in e164s:
+            raise ConnectionResetError("database connection reset")
+        return {}
+
+    recorder = CallRecorder(db.session, normalise, match)
+    batch = answered_call("5.5", "+8613800138000") + answered_call("6.6", "+8613912345678")
+    with caplog.at_level(logging.ERROR, logger="cti.calls.recorder"), pytest.raises(BatchPartlyFailed) as failed:
+        await recorder.handle_batch(batch)
+
+    assert failed.value.failed == 2  # 6.6's offer and end need its number's customers and fail
+    logged = await rows(db)
+    assert "6.6" not in logged  # its answer alone has no row to update
+    assert logged["5.5"].disposition == "answered" and logged["5.5"].talk_seconds == 3
+    assert "2 of 6 events not recorded" in caplog.text

@@ -3,9 +3,11 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import event
 
 from cti.ami.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, Direction, Disposition, RingOutcome
+from cti.bus import BatchPartlyFailed
 from cti.calls.models import Call
 from cti.customers.pop import PopService
 from cti.phone import normalise
@@ -178,3 +180,44 @@ async def test_a_burst_of_ringing_calls_is_looked_up_together_and_each_pop_is_it
     assert anonymous["caller"]["anonymous"] is True and anonymous["customers"] == []
     assert [h["call_id"] for h in first["customers"][0]["recent_calls"]] == [f"+8613800138000-p{n}" for n in (2, 1, 0)]
     assert [h["call_id"] for h in replayed["customers"][0]["recent_calls"]] == ["+8613800138000-p1", "+8613800138000-p0"]
+
+
+class _FailingSessions:
+    """The database for the pops: the first ``failures`` sessions fail to open (a connection reset)."""
+
+    def __init__(self, sessions, failures):
+        self.sessions, self.failures = sessions, failures
+
+    def __call__(self):
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionResetError("database connection reset")
+        return self.sessions()
+
+
+async def test_a_failed_batch_lookup_falls_back_to_one_call_at_a_time_and_loses_no_pop(db):
+    ids = await _agents(db, "1001", "1002")
+    await add_customer(db, "张三", "13800138000")
+    hub = Hub()
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    await pops.handle(_ring("warm-up", "anonymous", "PJSIP/9999"))  # loads the agent directory
+    pops._sessions = _FailingSessions(db.session, failures=1)  # the batch's lookup hits the hiccup
+    await pops.handle_batch([_ring("a", "13800138000", "PJSIP/1001"), _ring("b", "13912345678", "PJSIP/1002")])
+    [(_, first)] = _messages(hub, ids["1001"])
+    [(_, second)] = _messages(hub, ids["1002"])
+    assert [c["name"] for c in first["customers"]] == ["张三"]
+    assert second["customers"] == [] and second["caller"]["e164"] == "+8613912345678"
+
+
+async def test_when_the_database_stays_down_only_the_new_rings_fail_and_the_bus_is_told_how_many(db):
+    ids = await _agents(db, "1001", "1002")
+    hub = Hub()
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    await pops.handle(_ring("a", "13800138000", "PJSIP/1001"))  # popped while the database was up
+    pops._sessions = _FailingSessions(db.session, failures=99)
+    answered = CallAnswered("a", ts(14, 0, 5), "PJSIP/1001", "Agent 1001", "support", 5, 5)
+    with pytest.raises(BatchPartlyFailed) as failed:
+        await pops.handle_batch([_ring("b", "13912345678", "PJSIP/1002"), answered])
+    assert failed.value.failed == 1
+    assert [(k, d["state"]) for k, d in _messages(hub, ids["1001"])] == [("pop", "ringing"), ("call", "answered")]
+    assert _messages(hub, ids["1002"]) == []
