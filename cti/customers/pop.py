@@ -106,7 +106,7 @@ class PopService:
         directory = await self._users_by_interface()
         targets = directory.get(event.interface, [])
         call = self._calls.get(event.call_id)
-        if call is None or call.raw != event.caller_num:  # the number changed within the batch
+        if call is None or call.raw != event.caller_num:  # the batch lookup failed, or the number changed in the batch
             self._calls.update(await self._lookup({event.call_id: (event.caller_num, event.caller_name)}))
             call = self._calls[event.call_id]
         call.popped.setdefault(event.interface, set()).update(uid for uid, _ in targets)
