@@ -14,7 +14,7 @@ from . import events as ev
 from .atoms import QueueAtoms
 from .call import CallBase, Command
 from .model import Bridge, Channel
-from .originate import OriginateCall
+from .originate import OriginateCall, open_originate_leg
 from .transfer import DIAL_VARS
 
 FAILED = {"busy": (17, 486, "BUSY"), "congestion": (34, 503, "CONGESTION"), "rejected": (21, 403, "NOANSWER"),
@@ -57,18 +57,9 @@ class ClickToDialCall(QueueAtoms, CallBase):
         self.emit("OriginateResponse", fields)
 
     async def run(self) -> None:
-        req = self.request
-        phone = self.new_channel(self.interface.split("/", 1)[1], context="from-phones", exten="s")
-        self.emit("Newchannel", ev.snapshot(phone))
-        self.newexten(phone, 1, "AppDial2", "(Outgoing Line)")
-        for name, value in reversed(req.variables):
-            self.var(phone, name, value)
-        if req.cid_num or req.cid_name:
-            phone.cid_num, phone.cid_name = req.cid_num, req.cid_name
-            self.emit("NewCallerid", ev.snapshot(phone) + [("CID-CallingPres", ev.CALLING_PRES)])
-            phone.cl_num, phone.cl_name = req.cid_num, req.cid_name
-            self.emit("NewConnectedLine", ev.snapshot(phone))
-        self.emit("DialBegin", ev.dial(None, phone, [("DialString", self.interface.split("/", 1)[1])]))
+        req, resource = self.request, self.interface.split("/", 1)[1]
+        phone = open_originate_leg(self, resource, "from-phones")
+        self.emit("DialBegin", ev.dial(None, phone, [("DialString", resource)]))
         self.newstate(phone, 5)
         self._status()
         self.emit("DialState", ev.dial(None, phone, [("DialStatus", "RINGING")]))

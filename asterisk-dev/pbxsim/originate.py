@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import events as ev
-from .call import Command
+from .call import CallBase, Command
 from .dialplans import DialplanMixin
+from .model import Channel
 from .queuecall import CallScript, QueueCall
 from .protocol import Action
 
@@ -96,6 +97,24 @@ def parse_originate(action: Action) -> OriginateRequest | str:
                             action_id=action.action_id)
 
 
+
+def open_originate_leg(call: CallBase, resource: str, context: str) -> Channel:
+    """The first leg of an Originate as Asterisk shows it: Newchannel, AppDial2, the request's variables
+    (reversed), its caller ID (``call.request``: an :class:`OriginateRequest`)."""
+    req = call.request
+    ch = call.new_channel(resource, context=context, exten="s")
+    call.emit("Newchannel", ev.snapshot(ch))
+    call.newexten(ch, 1, "AppDial2", "(Outgoing Line)")
+    for name, value in reversed(req.variables):
+        call.var(ch, name, value)
+    if req.cid_num or req.cid_name:
+        ch.cid_num, ch.cid_name = req.cid_num, req.cid_name
+        call.emit("NewCallerid", ev.snapshot(ch) + [("CID-CallingPres", ev.CALLING_PRES)])
+        ch.cl_num, ch.cl_name = req.cid_num, req.cid_name
+        call.emit("NewConnectedLine", ev.snapshot(ch))
+    return ch
+
+
 class OriginateCall(DialplanMixin, QueueCall):
     """An originated trunk leg; once answered it runs its context's dialplan."""
 
@@ -154,18 +173,7 @@ class OriginateCall(DialplanMixin, QueueCall):
         return ev.dial(None, self.caller, extra)
 
     def dial_out(self) -> None:
-        """Newchannel, AppDial2, the Originate's variables (reversed), its caller ID."""
-        req, config = self.request, self.pbx.config
-        ch = self.new_channel(config.trunk, context="from-carrier", exten="s")
-        self.emit("Newchannel", ev.snapshot(ch))
-        self.newexten(ch, 1, "AppDial2", "(Outgoing Line)")
-        for name, value in reversed(req.variables):
-            self.var(ch, name, value)
-        if req.cid_num or req.cid_name:
-            ch.cid_num, ch.cid_name = req.cid_num, req.cid_name
-            self.emit("NewCallerid", ev.snapshot(ch) + [("CID-CallingPres", ev.CALLING_PRES)])
-            ch.cl_num, ch.cl_name = req.cid_num, req.cid_name
-            self.emit("NewConnectedLine", ev.snapshot(ch))
+        open_originate_leg(self, self.pbx.config.trunk, "from-carrier")
 
     def _fail(self, outcome: str) -> None:
         cause, sip, dial_status, reason, order = FAILURES[outcome]
