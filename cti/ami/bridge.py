@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cti.ami.actions import AmiGateway
-from cti.ami.events import DomainEvent
+from cti.events import DomainEvent
 from cti.ami.framing import encode_action
 from cti.ami.protocol import AmiError, AmiNotConnected, AmiProtocol, AmiTimeout, LoginFailed, Reply
 from cti.logs import clean

@@ -8,6 +8,10 @@
 
 from __future__ import annotations
 
+from cti.events import canonical_interface
+
+__all__ = ["canonical_interface", "device_of", "dial_target", "is_unknown", "local_pair", "tech_of"]
+
 _HEX = frozenset("0123456789abcdefABCDEF")
 UNKNOWN = "<unknown>"
 
@@ -36,17 +40,6 @@ def local_pair(channel: str) -> str:
     if not channel.startswith("Local/"):
         return ""
     return _strip_local_half(channel)
-
-
-def canonical_interface(member_interface: str) -> str:
-    """A queue member interface as the device an agent is bound to.
-
-    Local member options (``Local/1001@agents/n``) are removed; other
-    technologies are returned unchanged.
-    """
-    if member_interface.startswith("Local/"):
-        return "Local/" + member_interface[6:].split("/", 1)[0]
-    return member_interface
 
 
 def is_unknown(num: str | None) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from cti.ami.channels import canonical_interface, device_of
-from cti.ami.events import AgentRinging, CallQueued, Direction
+from cti.events import AgentRinging, CallQueued, Direction
 from cti.ami.tracker_base import Out
 from cti.ami.tracker_state import ANSWERED, DONE, OPEN, Call, Ring, to_int
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from cti.ami.events import DomainEvent
+from cti.events import DomainEvent
 from cti.ami.resync import rebuild
 from cti.ami.tracker_base import Msg, Out
 from cti.ami.tracker_channels import ChannelHandlers

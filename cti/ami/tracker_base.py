@@ -11,7 +11,7 @@ from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cti.ami.events import (
+from cti.events import (
     AgentRingEnded,
     CallAnswered,
     CallOffered,

@@ -9,7 +9,7 @@ from cti.ami.channels import (
     local_pair,
     tech_of,
 )
-from cti.ami.events import (
+from cti.events import (
     AgentRinging,
     CallerIdentified,
     CallTransferred,

@@ -8,7 +8,7 @@ the channel. Calls are matched to responses by that dial string, oldest first.
 
 from __future__ import annotations
 
-from cti.ami.events import Direction
+from cti.events import Direction
 from cti.ami.tracker_base import Msg, Out, TrackerBase, Unclaimed
 
 NO_CHANNEL_TEXT = "No channel created"

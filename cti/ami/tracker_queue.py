@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cti.ami.channels import canonical_interface
-from cti.ami.events import (
+from cti.events import (
     AgentRinging,
     AgentStateChanged,
     CallQueued,

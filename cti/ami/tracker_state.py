@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cti.ami.events import (
+from cti.events import (
     AgentLeg,
     AgentRingEnded,
     CallEnded,

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from cti.ami.events import CallAnswered, CallEnded, CallerIdentified, CallOffered, CallQueued
+from cti.events import CallAnswered, CallEnded, CallerIdentified, CallOffered, CallQueued
 from cti.bus import BatchPartlyFailed
 from cti.calls.models import Call, CallAgentLeg
 from cti.logs import clean

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.ami.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, CallTransferred, RingOutcome
+from cti.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, CallTransferred, RingOutcome
 from cti.bus import BatchPartlyFailed
 from cti.calls import queries as calls
 from cti.customers import service as customers

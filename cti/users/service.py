@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cti.ami.channels import canonical_interface
+from cti.events import canonical_interface
 from cti.audit import record
 from cti.store.base import utcnow
 from cti.users.models import ROLES, User

@@ -24,7 +24,7 @@ from ami_support import (  # noqa: F401  (fixtures)
     sim,
 )
 from cti.ami.actions import AmiDisconnected, AmiNotConnected, AmiTimeout
-from cti.ami.events import Direction, Disposition
+from cti.events import Direction, Disposition
 
 
 pytestmark = pytest.mark.usefixtures("no_leaks")  # first in, last out: checked after every teardown

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from cti.ami.events import AgentLeg, CallAnswered, CallEnded, CallOffered, Direction, Disposition, RingOutcome
+from cti.events import AgentLeg, CallAnswered, CallEnded, CallOffered, Direction, Disposition, RingOutcome
 from cti.bus import BatchPartlyFailed
 from cti.calls.models import Call
 from cti.calls.recorder import CallRecorder

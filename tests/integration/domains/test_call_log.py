@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from cti.ami.events import (
+from cti.events import (
     AgentLeg,
     CallAnswered,
     CallEnded,

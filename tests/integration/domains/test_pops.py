@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from cti.ami.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, Direction, Disposition, RingOutcome
+from cti.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, Direction, Disposition, RingOutcome
 from cti.bus import BatchPartlyFailed
 from cti.calls.models import Call
 from cti.customers.pop import PopService

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from cti.ami.events import DomainEvent
+from cti.events import DomainEvent
 from cti.ami.framing import AmiFramer, Message
 from cti.ami.tracker import CallTracker
 

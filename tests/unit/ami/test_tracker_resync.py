@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cti.ami.events import (
+from cti.events import (
     AgentRingEnded,
     AgentStateChanged,
     CallAnswered,

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cti.ami.channels import canonical_interface, device_of, dial_target, is_unknown, local_pair
-from cti.ami.events import (
+from cti.events import (
     AgentRinging,
     CallAnswered,
     CallEnded,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from cti.ami.events import (
+from cti.events import (
     AgentRingEnded,
     AgentRinging,
     AgentStateChanged,

@@ -1,4 +1,10 @@
-"""Domain events: what the call tracker says happened, in the past tense.
+"""Domain events: the bus's vocabulary, what happened to calls, in the past tense.
+
+This module belongs to no one side: ``cti.ami``'s tracker produces these events
+from AMI messages, and the domains (call log, pops, and later tickets, campaigns,
+supervision) consume them without knowing anything of Asterisk or AMI. Only
+``cti/ami/`` imports panoramisk, and no domain imports ``cti.ami``
+(``tests/unit/test_layering.py`` holds both rules).
 
 They are frozen dataclasses with plain values (str, int, float, tuples), so
 that every subscriber of the bus can keep, compare and serialise them. Times
@@ -20,6 +26,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+
+def canonical_interface(member_interface: str) -> str:
+    """A queue member interface as the device an agent is bound to.
+
+    Local member options (``Local/1001@agents/n``) are removed; other
+    technologies are returned unchanged.
+    """
+    if member_interface.startswith("Local/"):
+        return "Local/" + member_interface[6:].split("/", 1)[0]
+    return member_interface
 
 
 class Direction(StrEnum):
