@@ -131,6 +131,8 @@ class CallAnswered:
     queue: str
     wait_seconds: int  # time in queue before this answer (AMI HoldTime), 0 for a direct dial
     ring_seconds: int
+    caller_num: str = ""  # the customer, as in AgentRinging (a console opened mid-call shows the card)
+    caller_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

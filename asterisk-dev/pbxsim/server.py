@@ -14,6 +14,7 @@ import itertools
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 
 from . import events as ev
 from .actions import ActionHandlers
@@ -81,6 +82,7 @@ class AmiSession:
                     break
                 for action in parser.feed(data):
                     await self.server.handlers.handle(self, action)
+                    await self.server.run_hooks(action)
                     if self.closed:
                         break
         except (ConnectionError, ProtocolError, asyncio.IncompleteReadError) as exc:
@@ -124,6 +126,7 @@ class AmiServer:
         self.silent = False
         self.hold_while_silent = False
         self.held: list[tuple[AmiSession, bytes]] = []
+        self.hooks: dict[str, list[Callable[[], Awaitable[object]]]] = {}  # action (lower case) -> one-shot hooks
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task] = set()
         pbx.listeners.append(self.broadcast)
@@ -170,6 +173,11 @@ class AmiServer:
         self.actions.append(entry)
         if len(self.actions) > self.max_actions:
             del self.actions[: len(self.actions) - self.max_actions]
+
+    async def run_hooks(self, action: Action) -> None:
+        """Await the one-shot hooks waiting for this action, right after it was answered."""
+        for hook in self.hooks.pop((action.name or "").lower(), []):
+            await hook()
 
     # -- failure modes ---------------------------------------------------------------------------
     def drop_connections(self) -> int:

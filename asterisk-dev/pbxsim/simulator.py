@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable, Callable
 
 from . import scenarios as sc
 from .config import SimConfig
@@ -104,6 +105,12 @@ class Simulator:
                 "generator": self.generator.status() if self.generator else {"running": False}}
 
     # -- failure modes ----------------------------------------------------------------------
+    def after_action(self, name: str, hook: Callable[[], Awaitable[object]]) -> None:
+        """Await ``hook()`` once, right after the PBX answered the next ``name`` action (a list
+        included) and before it reads the client's next action: what the hook makes happen reaches
+        the client between that answer and the next one (a call hanging up between two lists)."""
+        self.server.hooks.setdefault(name.lower(), []).append(hook)
+
     async def drop_connections(self) -> int:
         """Abort every AMI connection now; calls continue."""
         count = self.server.drop_connections()

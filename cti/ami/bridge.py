@@ -1,7 +1,8 @@
 """The AMI bridge: owns the connection to the PBX and feeds the call tracker, in order.
 
     socket ──bytes──▶ AmiProtocol (frame on bytes, route answers) ──events──▶ one bounded queue
-        ──▶ one consumer task: tracker.feed(msg, t) / tracker.resync(...) ──▶ await publish(events)
+        ──▶ one consumer task: tracker.feed(msg, t) / resync_queues / resync_channels / expire
+        ──▶ await publish(events)
 
 The frames of events the tracker ignores (its ``ignored_events``, and ``VarSet`` frames
 without its ActionID variable: ``skip_unless``) are skipped by the framer and never queued;
@@ -16,9 +17,11 @@ How panoramisk's sharp edges (DESIGN.md, "Talking to Asterisk") are covered:
   :class:`~cti.ami.framing.AmiFramer`); an oversized frame aborts the connection.
 * Handlers: the protocol's only event handler puts the message on ONE bounded
   ``asyncio.Queue``; one consumer task feeds the tracker in arrival order and
-  awaits ``publish``. An error in the tracker or a subscriber is logged and
-  counted, never kills the connection or the consumer. When the queue is full
-  the socket stops being read (TCP back-pressure) instead of dropping events.
+  awaits ``publish``. An error in the tracker (a bug: hostile input is only
+  counted, in ``tracker.ignored``) or a subscriber is logged (one line, at most
+  one a minute) and counted, never kills the connection or the consumer. When
+  the queue is full the socket stops being read (TCP back-pressure) instead of
+  dropping events.
 * Watchdog: every ``ami_ping_interval`` a Ping is sent and its answer *awaited*
   for one interval; no answer (a black-holed PBX) aborts the transport, so a
   silent PBX is noticed within about two intervals.
@@ -32,10 +35,15 @@ How panoramisk's sharp edges (DESIGN.md, "Talking to Asterisk") are covered:
 * Login failure: state ``login_failed``, ``last_error`` is the PBX's message
   ("Authentication failed"), logged once per change, retried with backoff.
 * No ``panoramisk.CallManager``: calls are followed by :mod:`cti.ami.tracker`.
-* Resync: after every login ``CoreShowChannels`` and ``QueueStatus`` are sent;
-  when the second list completes, a resync marker carrying both lists is put on
-  the event queue at that exact point of the stream, so the tracker rebuilds
-  its state in order with the events around it (nothing lost, nothing doubled).
+* Resync: after every login ``QueueStatus`` is sent, then, once it completed,
+  ``CoreShowChannels``. Each list is put on the event queue as a marker at the
+  exact point of the stream where it completed, and the tracker applies it
+  there (``resync_queues``, ``resync_channels``): a list is never applied after
+  events that happened since it was taken, so they are never contradicted by
+  it (nothing lost, nothing doubled, no call brought back).
+* Timer: every ``tick_interval`` seconds a tick marker goes through the same
+  queue, so that stale calls and calls gone from a resync's list end on time
+  on a quiet PBX too (``tracker.expire``), in order with the stream.
 
 Reconnects use exponential backoff with jitter, capped by ``ami_reconnect_max``.
 """
@@ -46,17 +54,18 @@ import asyncio
 import logging
 import random
 import time
+import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cti.ami.actions import AmiGateway
-from cti.events import DomainEvent
 from cti.ami.framing import encode_action
 from cti.ami.protocol import AmiError, AmiNotConnected, AmiProtocol, AmiTimeout, LoginFailed, Reply
-from cti.logs import clean
 from cti.config import Settings
+from cti.events import DomainEvent
+from cti.logs import LogLimiter, clean
 
 if TYPE_CHECKING:
     from cti.ami.tracker import CallTracker
@@ -65,15 +74,33 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[list[DomainEvent]], Awaitable[None]]
 BATCH_MAX = 500  # messages fed per publish: bounds how long the first one's events wait (~1 ms)
+TICK_INTERVAL = 5.0  # seconds between two tracker.expire() ticks
 
 
 @dataclass(frozen=True, slots=True)
-class _Resync:
-    """Marker on the event queue: rebuild the tracker from these lists at this point of the stream."""
+class QueueList:
+    """Marker on the event queue: ``QueueStatus`` completed here (apply its items at this point)."""
 
-    channels: list[dict[str, str]]
-    queue_status: list[dict[str, str]]
+    items: list[dict[str, str]]
     at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelList:
+    """Marker on the event queue: ``CoreShowChannels`` completed here (apply its items at this point)."""
+
+    items: list[dict[str, str]]
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Marker on the event queue: end the calls that are stale or gone (``tracker.expire``)."""
+
+    at: float
+
+
+Item = tuple[dict[str, str], float] | QueueList | ChannelList | Tick
 
 
 class AmiBridge:
@@ -85,17 +112,20 @@ class AmiBridge:
         *,
         clock: Callable[[], float] = time.time,
         queue_size: int = 10_000,
+        tick_interval: float = TICK_INTERVAL,
     ) -> None:
         self.settings = settings
         self.tracker = tracker
         self._publish = publish
         self._clock = clock
-        self._queue: asyncio.Queue[tuple[dict[str, str], float] | _Resync] = asyncio.Queue(queue_size)
-        self._backlog: deque[tuple[dict[str, str], float] | _Resync] = deque()  # overflow of one read, in order
+        self._tick_interval = tick_interval
+        self._queue: asyncio.Queue[Item] = asyncio.Queue(queue_size)
+        self._backlog: deque[Item] = deque()  # overflow of one read, in order
         self._paused: AmiProtocol | None = None  # connection whose reading is paused by back-pressure
         self._proto: AmiProtocol | None = None  # the logged-in connection
         self._supervisor: asyncio.Task[None] | None = None
         self._consumer: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self.gateway = AmiGateway(self._request, action_id_var=getattr(tracker, "action_id_var", "CTI_ACTION_ID"))
         self.state = "disconnected"
         self.last_error = ""
@@ -103,7 +133,9 @@ class AmiBridge:
         self.reconnects = 0
         self.logins = 0
         self.events_received = 0
-        self.handler_errors = 0
+        self.handler_errors = 0  # messages or batches the tracker or a subscriber failed on
+        self.tracker_errors = 0  # ... of which the tracker raised (a bug in the tracker)
+        self._error_log = LogLimiter(log)
         self.resyncs = 0
         self.last_ping_rtt: float | None = None
         self._malformed_closed = 0  # malformed lines of connections already gone
@@ -123,15 +155,17 @@ class AmiBridge:
         self._stopping = False
         self._set_state("connecting", "")
         self._consumer = asyncio.create_task(self._consume(), name="ami:consumer")
+        self._ticker = asyncio.create_task(self._tick(), name="ami:ticker")
         self._supervisor = asyncio.create_task(self._run(), name="ami:connection")
 
     async def stop(self) -> None:
         """Close the connection, let the consumer finish what was received (bounded), stop the tasks."""
         self._stopping = True
-        supervisor, self._supervisor = self._supervisor, None
-        if supervisor is not None:
-            supervisor.cancel()
-            await asyncio.gather(supervisor, return_exceptions=True)
+        for task in (self._supervisor, self._ticker):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._supervisor = self._ticker = None
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             try:
@@ -148,13 +182,11 @@ class AmiBridge:
         ``state``: ``connecting`` (first attempt), ``connected`` (logged in),
         ``login_failed`` or ``disconnected`` (retrying; ``last_error`` says why).
         ``queue_depth``/``queue_max``: messages received and not yet handled.
+        ``tracker``: calls and legs held; messages ``ignored`` (unusable input), calls ``evicted``
+        (stale or over the cap), ``errors`` (the tracker raised: a bug, logged).
         """
         proto = self._proto
         malformed = self._malformed_closed + (proto.framer.malformed if proto else 0)
-        try:
-            calls: int | None = len(self.tracker)  # type: ignore[arg-type]
-        except TypeError:
-            calls = None
         return {
             "state": self.state,
             "host": self.settings.ami_host,
@@ -173,8 +205,14 @@ class AmiBridge:
             "last_event_age_s": None if self._last_event_at is None
             else round(time.monotonic() - self._last_event_at, 3),
             "ping_rtt_s": None if self.last_ping_rtt is None else round(self.last_ping_rtt, 4),
-            "tracker_calls": calls,
+            "tracker": self._tracker_status(),
         }
+
+    def _tracker_status(self) -> dict[str, Any]:
+        tracker = self.tracker
+        return {"calls": len(tracker), "legs": getattr(tracker, "legs_held", None),  # type: ignore[arg-type]
+                "ignored": getattr(tracker, "ignored", None), "evicted": getattr(tracker, "evicted", None),
+                "errors": self.tracker_errors}
 
     # -- connection -----------------------------------------------------------------------------------
 
@@ -251,31 +289,31 @@ class AmiBridge:
                 self._paused = None
 
     async def _resync(self, proto: AmiProtocol) -> None:
-        """Ask for the channels and queues; the marker is queued when the second list completes."""
-        got: dict[str, Reply] = {}
-
-        def hook(key: str) -> Callable[[Reply], None]:
-            def done(reply: Reply) -> None:
-                got[key] = reply
-                if len(got) == 2 and all(r.ok for r in got.values()):
-                    self.resyncs += 1
-                    self._enqueue(proto, _Resync(got["channels"].items, got["queues"].items, self._clock()))
-            return done
-
+        """QueueStatus, then CoreShowChannels; each list is queued as a marker where it completed."""
         timeout = self.settings.ami_action_timeout
-        try:
-            replies = await asyncio.gather(
-                proto.request({"Action": "CoreShowChannels"}, as_list=True, timeout=timeout, on_complete=hook("channels")),
-                proto.request({"Action": "QueueStatus"}, as_list=True, timeout=timeout, on_complete=hook("queues")),
-            )
-        except AmiError as exc:
-            log.warning("AMI resync failed (%s); reconnecting", exc)
-            proto.abort(f"resync failed: {exc}")
-            return
-        if not all(r.ok for r in replies):
-            refused = "; ".join(clean(r.message) for r in replies if not r.ok)
-            log.warning("AMI resync refused by the PBX (%s); reconnecting", refused)
-            proto.abort(f"resync refused: {refused}")
+        for action, marker in (("QueueStatus", QueueList), ("CoreShowChannels", ChannelList)):
+
+            def place(reply: Reply, marker: type[QueueList | ChannelList] = marker) -> None:
+                if reply.ok:
+                    self._enqueue(proto, marker(reply.items, self._clock()))
+                    if marker is ChannelList:
+                        self.resyncs += 1
+
+            try:
+                reply = await proto.request({"Action": action}, as_list=True, timeout=timeout, on_complete=place)
+            except AmiError as exc:
+                log.warning("AMI resync failed (%s); reconnecting", exc)
+                proto.abort(f"resync failed: {exc}")
+                return
+            if not reply.ok:
+                log.warning("AMI resync refused by the PBX (%s: %s); reconnecting", action, clean(reply.message))
+                proto.abort(f"resync refused: {action}: {clean(reply.message)}")
+                return
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self._tick_interval)
+            self._enqueue(self._proto, Tick(self._clock()))
 
     async def _watchdog(self, proto: AmiProtocol) -> None:
         interval = self.settings.ami_ping_interval
@@ -325,7 +363,7 @@ class AmiBridge:
         self._last_event_at = time.monotonic()
         self._enqueue(proto, (msg, self._clock()))
 
-    def _enqueue(self, proto: AmiProtocol, item: tuple[dict[str, str], float] | _Resync) -> None:
+    def _enqueue(self, proto: AmiProtocol | None, item: Item) -> None:
         if not self._backlog:
             try:
                 self._queue.put_nowait(item)
@@ -333,7 +371,7 @@ class AmiBridge:
             except asyncio.QueueFull:
                 pass
         self._backlog.append(item)
-        if self._paused is None and not proto.closed and proto.transport is not None:
+        if self._paused is None and proto is not None and not proto.closed and proto.transport is not None:
             self._paused = proto
             proto.transport.pause_reading()
             log.warning("AMI event queue full (%d): reading from the PBX paused", self._queue.maxsize)
@@ -360,30 +398,45 @@ class AmiBridge:
                 events: list[DomainEvent] = []
                 for item in items:
                     try:
-                        if isinstance(item, _Resync):
-                            events.extend(tracker.resync(item.channels, item.queue_status, item.at))
-                        else:
+                        if type(item) is tuple:
                             events.extend(tracker.feed(item[0], item[1]))
-                    except Exception:
-                        self._failed(item)
+                        else:
+                            events.extend(self._apply(item))
+                    except Exception as exc:
+                        self.tracker_errors += 1
+                        self._failed("the call tracker", item, exc)
                 if events:
                     try:
                         await self._publish(events)
                     except asyncio.CancelledError:
                         raise
-                    except Exception:
-                        self._failed(items[-1] if len(items) == 1 else None)
+                    except Exception as exc:
+                        self._failed("a subscriber", items[-1] if len(items) == 1 else None, exc)
             finally:
                 for _ in items:
                     queue.task_done()
 
-    def _failed(self, item: tuple[dict[str, str], float] | _Resync | None) -> None:
+    def _apply(self, marker: QueueList | ChannelList | Tick) -> list[DomainEvent]:
+        tracker = self.tracker
+        if isinstance(marker, QueueList):
+            return tracker.resync_queues(marker.items, marker.at)
+        if isinstance(marker, ChannelList):
+            return tracker.resync_channels(marker.items, marker.at)
+        return tracker.expire(marker.at)
+
+    def _failed(self, who: str, item: Item | None, exc: Exception) -> None:
+        """Count, and log one line (at most one a minute): what failed, on what, where in the code."""
         self.handler_errors += 1
         if item is None:
-            what = "batch"
+            what = "a batch"
+        elif type(item) is tuple:
+            what = clean(item[0].get("Event", "?"), 60)
         else:
-            what = "resync" if isinstance(item, _Resync) else clean(item[0].get("Event", "?"), 60)
-        log.exception("AMI event %s: tracker or subscriber failed (the stream goes on)", what)
+            what = type(item).__name__
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
+        self._error_log.error("AMI %s: %s failed: %s%s (the stream goes on)", what, who,
+                              clean(f"{type(exc).__name__}: {exc}", 200), at)
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,15 +1,35 @@
-"""Rebuild the tracker after a reconnect from ``CoreShowChannels`` and ``QueueStatus`` items.
+"""Rebuild the tracker after a reconnect, one list at a time, each where it completed in the stream.
 
-* A tracked call whose Linkedid is in no CoreShowChannel ended while we were
-  away: CallEnded with hangup cause 0 and the disposition known so far.
-* An unknown call is offered; then queued if its customer leg runs
-  ``Queue`` unbridged (position and wait from its QueueEntry), answered for
-  every leg sharing the customer leg's ``BridgeId`` (``AppQueue`` agent legs
-  keep the queue, other legs are direct dials), ringing for an unbridged
-  ``AppQueue`` leg in Ring/Ringing.
-* A known call gets only the transitions it missed (never a second
-  CallOffered); legs that vanished are dropped.
-* Every QueueMember item gives an AgentStateChanged (re-asserted, not deduplicated).
+The bridge asks for ``QueueStatus`` first and ``CoreShowChannels`` second, and
+hands each list to the tracker at the point of the event stream where the
+list's ``…Complete`` event arrived: what the list says is applied exactly
+between the events that came before it and those that come after. A list is
+never applied later than where it was taken, so live events that arrive in
+between are never contradicted by an older picture (a call that hung up in
+between is not offered again; one that started in between is not ended).
+
+* :func:`apply_queue_status` (at ``QueueStatusComplete``): every QueueMember
+  item gives an AgentStateChanged (re-asserted, not deduplicated). The
+  QueueEntry positions and waits and the member names are only kept as
+  *hints* for the channel list that follows: they describe calls, and calls
+  are the channel list's business.
+* :func:`apply_channels` (at ``CoreShowChannelsComplete``):
+
+  - A tracked call whose Linkedid is in no CoreShowChannel is *vanishing*: it
+    ends ``VANISH_GRACE`` seconds later (with hangup cause 0 and the
+    disposition known so far) unless its Hangups arrive first. Asterisk sends
+    the events it had queued for a session *after* the action's response
+    (manager.c: ``process_events`` once each message is handled), so a call
+    that hung up just before the list was taken is missing from the list and
+    its Hangup, with the real cause and the agent's AgentComplete, follows.
+  - An unknown call is offered; then queued if its customer leg runs
+    ``Queue`` unbridged (position and wait from the QueueEntry hint, if any),
+    answered for every leg sharing the customer leg's ``BridgeId``
+    (``AppQueue`` agent legs keep the queue, other legs are direct dials),
+    ringing for an unbridged ``AppQueue`` leg in Ring/Ringing (app_queue sets
+    ``AppQueue`` on the member's channel as it rings it).
+  - A known call gets only the transitions it missed (never a second
+    CallOffered); legs that vanished are dropped.
 
 The customer leg is the one whose Uniqueid is the Linkedid. Its direction is
 a guess: ``Exten`` ``s`` or empty (an originated leg in ``callback``/``survey``)
@@ -19,37 +39,53 @@ is outbound, anything else (the DNIS) inbound.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cti.ami.channels import canonical_interface, device_of
-from cti.events import AgentRinging, CallQueued, Direction
 from cti.ami.tracker_base import Out
 from cti.ami.tracker_state import ANSWERED, DONE, OPEN, Call, Ring, to_int
+from cti.events import AgentRinging, CallQueued, Direction
 
 if TYPE_CHECKING:
     from cti.ami.tracker import CallTracker
 
 Item = Mapping[str, str]
 _RINGING_STATES = ("4", "5")  # Ring, Ringing
+HINT_MAX_AGE = 30.0  # seconds: queue hints older than this (a resync that never completed) are not used
 
 
-def rebuild(
-    tracker: CallTracker,
-    channels: list[Item],
-    queue_status: list[Item],
-    now: float,
-    out: Out,
-) -> None:
+@dataclass
+class QueueHints:
+    """What the last QueueStatus said about calls, for the channel list that follows it."""
+
+    at: float
+    entries: dict[str, Item] = field(default_factory=dict)  # customer Uniqueid -> QueueEntry
+    names: dict[tuple[str, str], str] = field(default_factory=dict)  # (queue, interface) -> MemberName
+
+
+def apply_queue_status(tracker: CallTracker, queue_status: list[Item], now: float, out: Out) -> None:
+    hints = QueueHints(at=now)
+    for item in queue_status:
+        kind = item.get("Event")
+        if kind == "QueueEntry" and item.get("Uniqueid"):
+            hints.entries[item["Uniqueid"]] = item
+        elif kind == "QueueMember":
+            queue, interface = item.get("Queue", ""), canonical_interface(item.get("Location", ""))
+            if queue and interface:
+                hints.names[(queue, interface)] = item.get("Name", "")
+                tracker._member_state(item, queue, interface, item.get("Name", ""), now, out, dedupe=False)
+    tracker._queue_hints = hints
+
+
+def apply_channels(tracker: CallTracker, channels: list[Item], now: float, out: Out) -> None:
+    hints = _fresh_hints(tracker, now)
     groups = _group_channels(tracker, channels)
-    entries = {e["Uniqueid"]: e for e in _items(queue_status, "QueueEntry") if e.get("Uniqueid")}
-    members = {
-        (m.get("Queue", ""), canonical_interface(m.get("Location", ""))): m
-        for m in _items(queue_status, "QueueMember")
-    }
     for call in list(tracker._calls.values()):
         if call.call_id not in groups:
-            _vanished(tracker, call, now, out)
+            tracker._vanishing.setdefault(call.call_id, now)
     for lid, legs in groups.items():
+        tracker._vanishing.pop(lid, None)
         known = tracker._calls.get(lid)
         customer = legs.get(lid)
         if known is not None:
@@ -67,15 +103,16 @@ def rebuild(
             continue
         if not call.offered:
             _offer(tracker, call, customer, now, out)
-        _sync_queue(call, customer, entries.get(lid), now, out, tracker)
-        _sync_agents(tracker, call, legs, customer, members, now, out)
-    for (queue, interface), item in members.items():
-        if queue and interface:
-            tracker._member_state(item, queue, interface, item.get("Name", ""), now, out, dedupe=False)
+        _sync_queue(tracker, call, customer, hints, now, out)
+        _sync_agents(tracker, call, legs, customer, hints, now, out)
 
 
-def _items(items: list[Item], event: str) -> list[Item]:
-    return [i for i in items if i.get("Event") == event]
+def _fresh_hints(tracker: CallTracker, now: float) -> QueueHints:
+    """The hints of the QueueStatus just before this list (used once), or none."""
+    hints, tracker._queue_hints = tracker._queue_hints, None
+    if hints is None or now - hints.at > HINT_MAX_AGE:
+        return QueueHints(at=now)
+    return hints
 
 
 def _group_channels(tracker: CallTracker, channels: list[Item]) -> dict[str, dict[str, Item]]:
@@ -98,12 +135,6 @@ def _seconds(duration: str) -> int:
     except (ValueError, TypeError):
         return 0
     return h * 3600 + m * 60 + s
-
-
-def _vanished(tracker: CallTracker, call: Call, now: float, out: Out) -> None:
-    call.customer_gone = True
-    call.customer_cause, call.partner_cause = 0, 0
-    tracker._finish(call, now, out)
 
 
 def _sync_legs(tracker: CallTracker, call: Call, legs: dict[str, Item], now: float, out: Out) -> None:
@@ -134,16 +165,16 @@ def _offer(tracker: CallTracker, call: Call, customer: Item, now: float, out: Ou
     tracker._offer(call, direction, num, name, "" if outbound else exten, started, out)
 
 
-def _sync_queue(
-    call: Call, customer: Item, entry: Item | None, now: float, out: Out, tracker: CallTracker
-) -> None:
+def _sync_queue(tracker: CallTracker, call: Call, customer: Item, hints: QueueHints, now: float, out: Out) -> None:
+    entry = hints.entries.get(call.call_id)
     if customer.get("Application") != "Queue" and entry is None:
         return
     queue = entry.get("Queue", "") if entry else customer.get("ApplicationData", "").split(",")[0]
     call.queue = call.queue or queue
     if customer.get("BridgeId") or call.queued_reported:
         return
-    wait = tracker._int(entry, "Wait") if entry else 0
+    # the entry was taken at hints.at: the caller has waited that much longer since
+    wait = tracker._int(entry, "Wait") + max(0, round(now - hints.at)) if entry else 0
     position = tracker._int(entry, "Position") if entry else 0
     call.queued_at, call.in_queue, call.queued_reported = now - wait, True, True
     out.append(CallQueued(call.call_id, now, call.queue, position, *call.caller()))
@@ -154,7 +185,7 @@ def _sync_agents(
     call: Call,
     legs: dict[str, Item],
     customer: Item,
-    members: dict[tuple[str, str], Item],
+    hints: QueueHints,
     now: float,
     out: Out,
 ) -> None:
@@ -169,7 +200,7 @@ def _sync_agents(
             continue
         ring = call.rings.get(uid)
         if ring is None:
-            ring = _new_ring(call, uid, item, queue_leg, members, now)
+            ring = _new_ring(call, uid, item, queue_leg, hints, now)
             if ringing:
                 num, name = call.caller()
                 out.append(AgentRinging(call.call_id, now, ring.interface, ring.member_name,
@@ -178,18 +209,11 @@ def _sync_agents(
             tracker._answer_ring(call, ring, now, out, 0, 0)
 
 
-def _new_ring(
-    call: Call,
-    uid: str,
-    item: Item,
-    queue_leg: bool,
-    members: dict[tuple[str, str], Item],
-    now: float,
-) -> Ring:
+def _new_ring(call: Call, uid: str, item: Item, queue_leg: bool, hints: QueueHints, now: float) -> Ring:
     channel = item.get("Channel", "")
     interface = device_of(channel)
     queue = call.queue if queue_leg else ""
-    member = members.get((call.queue, interface), {}).get("Name", "") or interface
+    member = hints.names.get((call.queue, interface), "") or interface
     ring = Ring(uid, interface, member, channel, queue, now)
     call.rings[uid] = ring
     return ring

@@ -24,8 +24,15 @@ The rules that are not obvious from the event names:
   exceeded: least recently active first), so nothing leaks silently.
 * Originate failures: see ``tracker_originate``; exactly one OriginateFailed
   per failed ActionID, with the real Hangup cause when a channel existed.
-* Malformed input never raises out of :meth:`CallTracker.feed`: what cannot
-  be used is counted in ``ignored``.
+* Malformed input never raises out of :meth:`CallTracker.feed`: a message
+  that cannot be used (a missing field, a garbage number, a value of the
+  wrong type: :data:`HOSTILE_INPUT`) is counted in ``ignored``. Any other
+  exception is a bug in the tracker: it propagates, so that the bridge logs
+  it and counts it (``/status``: ``ami.tracker.errors``).
+* After a reconnect the bridge hands over ``QueueStatus`` and then
+  ``CoreShowChannels``, each at the point of the stream where it completed
+  (:meth:`CallTracker.resync_queues`, :meth:`CallTracker.resync_channels`;
+  see ``resync``).
 
 >>> t = CallTracker()
 >>> msg = {"Event": "Newchannel", "Channel": "PJSIP/carrier-00000000", "ChannelState": "4",
@@ -41,17 +48,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from cti.events import DomainEvent
-from cti.ami.resync import rebuild
+from cti.ami.resync import apply_channels, apply_queue_status
 from cti.ami.tracker_base import Msg, Out
 from cti.ami.tracker_channels import ChannelHandlers
 from cti.ami.tracker_originate import OriginateHandlers
 from cti.ami.tracker_queue import QueueHandlers
 from cti.ami.tracker_state import CallSnapshot, snapshot
+from cti.events import DomainEvent
 
-__all__ = ["IGNORED_EVENTS", "CallSnapshot", "CallTracker"]
+__all__ = ["HOSTILE_INPUT", "IGNORED_EVENTS", "CallSnapshot", "CallTracker"]
 
 Handler = Callable[[Msg, float, Out], None]
+
+# What a hostile or truncated message can raise in a handler: a missing field (KeyError), a
+# garbage number (ValueError), a value of the wrong type (TypeError, AttributeError). Counted in
+# ``ignored``; anything else is a bug and is not swallowed.
+HOSTILE_INPUT: tuple[type[Exception], ...] = (KeyError, ValueError, TypeError, AttributeError)
 
 # Events the tracker has no handler for and that carry no call state it uses: the AMI
 # connection skips their frames before decoding them (AmiFramer skip_events). Never put here an
@@ -133,14 +145,41 @@ class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
             if self._calls or self._unclaimed:
                 self._expire(now, out)
             handler(msg, now, out)
-        except Exception:  # hostile or truncated input must never stop the stream
+        except HOSTILE_INPUT:  # hostile or truncated input must never stop the stream
             self.ignored += 1
         return out
 
     def expire(self, now: float) -> list[DomainEvent]:
-        """End stale calls without waiting for the next message (call it from a timer)."""
+        """End stale and vanished calls without waiting for the next message (the bridge's timer)."""
         out: Out = []
         self._expire(now, out)
+        return out
+
+    def resync_queues(self, queue_status: list[Mapping[str, str]], now: float) -> list[DomainEvent]:
+        """The first half of a resync, where ``QueueStatus`` completed: QueueMember items give
+        AgentStateChanged; QueueEntry items are kept as hints for :meth:`resync_channels`."""
+        out: Out = []
+        try:
+            apply_queue_status(self, queue_status, now, out)
+        except HOSTILE_INPUT:
+            self.ignored += 1
+        return out
+
+    def resync_channels(self, channels: list[Mapping[str, str]], now: float) -> list[DomainEvent]:
+        """The second half, where ``CoreShowChannels`` completed: the calls.
+
+        Calls missing from the list end (after a short grace for their own
+        Hangups); unknown calls are offered (and queued, ringing or answered
+        as the list shows); known calls get no duplicate events, only the
+        transitions they missed.
+        """
+        out: Out = []
+        try:
+            if self._calls or self._unclaimed:
+                self._expire(now, out)
+            apply_channels(self, channels, now, out)
+        except HOSTILE_INPUT:
+            self.ignored += 1
         return out
 
     def resync(
@@ -149,19 +188,8 @@ class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
         queue_status: list[Mapping[str, str]],
         now: float,
     ) -> list[DomainEvent]:
-        """Rebuild after a reconnect from CoreShowChannel and QueueStatus list items.
-
-        Calls that vanished end; unknown calls are offered (and queued or
-        answered as the lists show); known calls get no duplicate events,
-        only the transitions they missed. QueueMember items give
-        AgentStateChanged.
-        """
-        out: Out = []
-        try:
-            rebuild(self, channels, queue_status, now, out)
-        except Exception:
-            self.ignored += 1
-        return out
+        """Both halves at one point of the stream (lists taken together, e.g. in a test)."""
+        return self.resync_queues(queue_status, now) + self.resync_channels(channels, now)
 
     def active_calls(self) -> list[CallSnapshot]:
         """A read-only snapshot of the calls offered and not yet ended, oldest activity first."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cti.events import (
     AgentRingEnded,
@@ -22,11 +23,15 @@ from cti.events import (
 )
 from cti.ami.tracker_state import ANSWERED, DONE, ENDED, OPEN, Q850, Call, Ring, summary, to_int
 
+if TYPE_CHECKING:
+    from cti.ami.resync import QueueHints
+
 Msg = Mapping[str, str]
 Out = list[DomainEvent]
 
 _MAX_FAILED_IDS = 1000
 _MAX_UNCLAIMED = 1000
+VANISH_GRACE = 1.0  # seconds a call missing from a resync's channel list waits for its own Hangups
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,8 @@ class TrackerBase:
         self._unclaimed: deque[Unclaimed] = deque(maxlen=_MAX_UNCLAIMED)
         self._failed_ids: OrderedDict[str, None] = OrderedDict()
         self._members: dict[tuple[str, str], tuple[object, ...]] = {}
+        self._vanishing: dict[str, float] = {}  # call id -> when a channel list no longer showed it
+        self._queue_hints: QueueHints | None = None  # the last QueueStatus, for the channel list after it
 
     # -- small helpers -------------------------------------------------------------
 
@@ -98,7 +105,10 @@ class TrackerBase:
         self._legs[uid] = call.call_id
 
     def _expire(self, now: float, out: Out) -> None:
-        """End calls that saw no event for ``stale_after`` seconds (oldest first)."""
+        """End calls gone from a resync's list (after the grace) and calls that saw no event for
+        ``stale_after`` seconds (oldest first)."""
+        if self._vanishing:
+            self._end_vanished(now, out)
         limit = now - self.stale_after
         calls = self._calls
         while calls:
@@ -109,6 +119,19 @@ class TrackerBase:
         unclaimed = self._unclaimed
         while unclaimed and unclaimed[0].at <= limit:
             unclaimed.popleft()
+
+    def _end_vanished(self, now: float, out: Out) -> None:
+        """A call that a channel list no longer showed and whose Hangups did not follow: it ended
+        while we were away. It ends when the list said so, with the causes seen (0 if none)."""
+        for call_id, gone_at in list(self._vanishing.items()):
+            if now - gone_at < VANISH_GRACE:
+                continue
+            call = self._calls.get(call_id)
+            if call is None:
+                del self._vanishing[call_id]
+                continue
+            call.customer_gone = True
+            self._finish(call, gone_at, out)
 
     def _finish(self, call: Call, now: float, out: Out, *, evicted: bool = False) -> None:
         """The call is over: close its rings, emit CallEnded (+ OriginateFailed), forget it."""
@@ -123,6 +146,7 @@ class TrackerBase:
         for key in call.origin_keys:
             self._unindex(key, call.call_id)
         del self._calls[call.call_id]
+        self._vanishing.pop(call.call_id, None)
         if evicted:
             self.evicted += 1
 
@@ -236,11 +260,8 @@ class TrackerBase:
             call.answered_at = now
         call.last_agent = ring.interface
         call.in_queue = False
-        out.append(
-            CallAnswered(
-                call.call_id, now, ring.interface, ring.member_name, ring.queue, wait, ring_seconds
-            )
-        )
+        out.append(CallAnswered(call.call_id, now, ring.interface, ring.member_name, ring.queue, wait,
+                                ring_seconds, *call.caller()))  # fmt: skip
         for other in call.open_rings():
             self._end_ring(call, other, RingOutcome.ANSWERED_ELSEWHERE, now, out)
         self._flush_pending(call, out)

@@ -37,6 +37,8 @@ class QueueHandlers(TrackerBase):
         call = self._queue_call(msg, now)
         if call is None:
             return
+        if call.in_queue and call.queue == msg.get("Queue", ""):
+            return  # already queued by a channel list taken after the join (Asterisk sent the join after it)
         if not call.offered:
             self._offer_late(call, msg, now, out)
         if call.direction is Direction.INBOUND and not call.dnis:

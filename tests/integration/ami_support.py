@@ -27,6 +27,7 @@ from pbxsim import SimConfig, Simulator
 
 TIME_SCALE = 0.01  # a 3 s call takes 30 ms
 PING = 0.2
+TICK = 0.05  # the bridge's expire timer: calls gone from a resync's list end within ~1 s
 
 
 def ami_settings(port: int, **overrides: Any) -> Settings:
@@ -224,9 +225,10 @@ async def make_bridge(sim, published):
         published.extend(events)
 
     async def make(port: int | None = None, *, publish_fn=None, connected: bool = True, queue_size: int = 10_000,
-                   **overrides: Any) -> AmiBridge:
+                   tick_interval: float = TICK, **overrides: Any) -> AmiBridge:
         settings = ami_settings(port or sim.port, **overrides)
-        bridge = AmiBridge(settings, CallTracker(), publish_fn or publish, queue_size=queue_size)
+        bridge = AmiBridge(settings, CallTracker(), publish_fn or publish, queue_size=queue_size,
+                           tick_interval=tick_interval)
         bridges.append(bridge)
         await bridge.start()
         if connected:

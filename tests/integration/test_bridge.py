@@ -14,6 +14,7 @@ import pytest
 
 from ami_support import (  # noqa: F401  (fixtures)
     PING,
+    TIME_SCALE,
     Relay,
     eventually,
     make_bridge,
@@ -25,6 +26,7 @@ from ami_support import (  # noqa: F401  (fixtures)
 )
 from cti.ami.actions import AmiDisconnected, AmiNotConnected, AmiTimeout
 from cti.events import Direction, Disposition
+from pbxsim.call import Command
 
 
 pytestmark = pytest.mark.usefixtures("no_leaks")  # first in, last out: checked after every teardown
@@ -38,7 +40,7 @@ async def test_bridge_logs_in_and_rebuilds_state_from_the_pbx(sim, make_bridge, 
     assert (status["host"], status["port"]) == ("127.0.0.1", sim.port)
     assert status["last_error"] == "" and status["connected_since"] is not None
     assert [c["authenticated"] for c in sim.connections()] == [True]
-    assert [a["name"] for a in sim.actions][:3] == ["Login", "CoreShowChannels", "QueueStatus"]
+    assert [a["name"] for a in sim.actions][:3] == ["Login", "QueueStatus", "CoreShowChannels"]
     # The QueueStatus of the resync gives the agents' states.
     await eventually(lambda: len(of_type(published, "AgentStateChanged")) == 3, what="3 agent states")
     assert {e.interface for e in published} == {"PJSIP/1001", "PJSIP/1002", "PJSIP/1003"}
@@ -354,3 +356,70 @@ async def test_stop_closes_everything(sim, make_bridge):
     with pytest.raises(AmiNotConnected):
         await bridge.gateway.ping()
     await bridge.stop()  # twice is harmless
+
+
+# -- a resync's two lists, with calls changing between them ------------------------------------------
+
+
+def on_first_list(sim, hook) -> None:
+    """Run ``hook`` once, right after the PBX answered the first of the resync's two lists (whichever
+    the bridge asks first): what it does reaches the bridge between the two lists."""
+    done = False
+
+    async def once() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            await hook()
+
+    for action in ("QueueStatus", "CoreShowChannels"):
+        sim.after_action(action, once)
+
+
+async def test_a_call_that_hangs_up_between_the_resync_lists_ends_once_and_is_not_offered_again(
+        sim, make_bridge, published):
+    bridge = await make_bridge()
+    handle = sim.start_inbound(caller="+8613912345678", name="Li Si", answers={}, patience=3600)
+    await handle.started()
+    await eventually(lambda: len(of_type(published, "AgentRinging", handle.linkedid)) == 3, what="3 pops")
+
+    async def caller_hangs_up() -> None:
+        ch = sim.pbx.find_channel(handle.channel)
+        ch.call.command(Command("hangup", ch, cause=16))
+        await handle.wait(5)
+
+    on_first_list(sim, caller_hangs_up)
+    await sim.drop_connections()
+    await eventually(lambda: bridge.resyncs == 2 and handle.finished, what="resync, call over")
+    await eventually(lambda: of_type(published, "CallEnded", handle.linkedid), what="CallEnded")
+    await asyncio.sleep(0.3)  # anything the resync would still do to it
+    for kind in ("CallOffered", "CallQueued", "CallEnded"):
+        assert len(of_type(published, kind, handle.linkedid)) == 1, kind
+    (end,) = of_type(published, "CallEnded", handle.linkedid)
+    assert (end.disposition, end.hangup_cause) == (Disposition.ABANDONED, 16)
+    assert end.wait_seconds < 60
+    assert bridge.status()["tracker"]["calls"] == 0
+
+
+async def test_a_call_that_starts_between_the_resync_lists_pops_and_is_answered(sim, make_bridge, published):
+    bridge = await make_bridge()
+    started: list = []
+
+    async def a_call_starts() -> None:
+        handle = sim.start_answered(caller="+8613800138000", name="Zhang San", agent="PJSIP/1002", after=3, talk=2)
+        started.append(handle)
+        await handle.started()
+        await asyncio.sleep(TIME_SCALE)  # one nominal second: queued and ringing, not yet answered
+
+    on_first_list(sim, a_call_starts)
+    await sim.drop_connections()
+    await eventually(lambda: bridge.resyncs == 2 and started, what="resync, call started")
+    result = await started[0]
+    call_id = result["linkedid"]
+    await eventually(lambda: of_type(published, "CallEnded", call_id), what="CallEnded")
+    await asyncio.sleep(0.3)
+    assert len(of_type(published, "CallOffered", call_id)) == 1
+    assert {e.interface for e in of_type(published, "AgentRinging", call_id)} == {
+        "PJSIP/1001", "PJSIP/1002", "PJSIP/1003"}
+    (end,) = of_type(published, "CallEnded", call_id)
+    assert (end.disposition, end.answered_by) == (Disposition.ANSWERED, "PJSIP/1002")

@@ -270,12 +270,32 @@ def test_random_messages_never_raise_and_never_leak(batch: list[dict[str, str]])
 @given(batch=st.lists(st.dictionaries(st.sampled_from(["Event", *FIELDS]),
                                       st.one_of(st.none(), st.integers(), st.lists(st.text()),
                                                 st.sampled_from(HANDLED))), max_size=20))  # fmt: skip
-def test_values_that_are_not_strings_never_raise(batch: list[dict]) -> None:
-    tracker = CallTracker()
+def test_values_that_are_not_strings_are_ignored_and_the_tracker_goes_on(batch: list[dict]) -> None:
+    """The framer only makes strings; a caller that passes anything else loses that message only."""
+    tracker = CallTracker(stale_after=100)
     for i, msg in enumerate(batch):
         tracker.feed(msg, T0 + i)
-    tracker.resync(batch, batch, T0)
-    tracker.feed(None, T0)  # type: ignore[arg-type]
+    tracker.resync(batch, batch, T0 + len(batch))
+    assert tracker.feed(None, T0 + len(batch)) == []  # type: ignore[arg-type]
+    assert tracker.ignored >= 1
+    tracker.expire(T0 + len(batch) + 101)
+    assert len(tracker) == 0 and tracker.legs_held == 0
+    msgs, _ = messages("sip_inbound_answered.ami")
+    ended = one(feed_all(tracker, msgs), CallEnded)  # a real call is still followed from start to end
+    assert (ended.disposition, ended.answered_by, ended.talk_seconds) == (Disposition.ANSWERED, "PJSIP/1001", 3)
+
+
+def test_an_exception_that_is_not_hostile_input_is_not_swallowed() -> None:
+    """A bug in a handler must reach the bridge (logged and counted there), not vanish in ``ignored``."""
+    tracker = CallTracker()
+
+    def broken(msg, now, out) -> None:
+        raise ZeroDivisionError("a bug")
+
+    tracker._handlers["Newchannel"] = broken
+    with pytest.raises(ZeroDivisionError):
+        tracker.feed({"Event": "Newchannel"}, T0)
+    assert tracker.ignored == 0
 
 
 @pytest.mark.parametrize("event", HANDLED)

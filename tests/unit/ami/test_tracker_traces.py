@@ -6,7 +6,7 @@ README), not computed by the tracker.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import pytest
@@ -28,7 +28,9 @@ from cti.events import (
     SurveyKeyed,
 )
 
-from .replay import TRACES, by_call, names, of_type, replay
+from cti.ami.tracker import CallTracker
+
+from .replay import T0, TICK, TRACES, by_call, messages, names, of_type, replay
 
 ANSWERED_ELSEWHERE = RingOutcome.ANSWERED_ELSEWHERE
 ZHANG_SAN = ("+8613800138000", "Zhang San")
@@ -97,6 +99,30 @@ def test_the_read_sizes_do_not_change_the_domain_events(name: str) -> None:
     first, _, _ = replay(name, seed=1)
     for seed in (2, 3):
         assert replay(name, seed=seed)[0] == first
+
+
+@pytest.mark.parametrize("name", ["sip_status_actions.ami", "status_actions.ami"])
+def test_status_traces_replay_with_each_list_applied_where_it_completed(name: str) -> None:
+    """As the bridge does after a login: the QueueStatus and CoreShowChannels answers recorded in the
+    trace are applied at their ...Complete events, between the live events around them."""
+    msgs, _ = messages(name)
+    tracker, events, lists = CallTracker(), [], defaultdict(list)
+    for i, msg in enumerate(msgs):
+        now = T0 + i * TICK
+        event = msg.get("Event", "")
+        if event in ("QueueParams", "QueueMember", "QueueEntry", "CoreShowChannel"):
+            lists[msg["ActionID"]].append(msg)
+        elif event == "QueueStatusComplete":
+            events += tracker.resync_queues(lists.pop(msg["ActionID"], []), now)
+        elif event == "CoreShowChannelsComplete":
+            events += tracker.resync_channels(lists.pop(msg["ActionID"], []), now)
+        else:
+            events += tracker.feed(msg, now)
+    events += tracker.expire(T0 + len(msgs) * TICK + 10)
+    assert tracker.ignored == 0 and len(tracker) == 0 and tracker.legs_held == 0
+    calls = {call_id: Counter(names(evs)) for call_id, evs in by_call(events).items()}
+    assert calls and all(k["CallOffered"] == 1 and k["CallEnded"] == 1 for k in calls.values()), calls
+    assert of_type(events, AgentStateChanged)
 
 
 def test_non_state_events_are_dropped_before_any_work() -> None:
