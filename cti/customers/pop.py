@@ -5,6 +5,13 @@ the customers up (once per call, however many phones ring), and pushes a
 ``pop`` message to the users whose login is bound to the ringing interface.
 Later events of the call update every pop it made: answered by you, answered
 by someone else, stopped ringing, ended.
+
+It keeps, per call, the caller's card and, per interface rung, who got the pop
+and where that pop stands (:class:`AgentPop`). That state, not only the push
+buffer, is what a console that connects mid-call is shown (:meth:`PopService.live`):
+a second tab, a login during a call, every console after a restart (the
+tracker's resync brings the calls back as ringing or answered; a call answered
+before this process saw it ring pops as ``answered``).
 """
 
 from __future__ import annotations
@@ -18,10 +25,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, CallTransferred, RingOutcome
 from cti.bus import BatchPartlyFailed
 from cti.calls import queries as calls
 from cti.customers import service as customers
+from cti.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, CallTransferred, RingOutcome
 from cti.logs import clean
 from cti.phone import PhoneInfo
 from cti.push import Hub
@@ -29,18 +36,36 @@ from cti.users import service as users
 
 log = logging.getLogger(__name__)
 DIRECTORY_TTL = 5.0
+LIVE = frozenset({"ringing", "answered"})  # a pop in these states is shown to a console that connects
 
 
 @dataclass
-class _CallPops:
+class Caller:
+    """Who calls, as the pop shows them: the card is looked up once per call and caller number."""
+
     raw: str
     name: str
     e164: str | None
     cards: list[dict[str, Any]]
     recent: list[dict[str, Any]]
-    popped: dict[str, set[int]] = field(default_factory=dict)  # interface -> users who got the pop
-    ringing: set[str] = field(default_factory=set)  # popped interfaces whose ringing is not resolved yet
-    callers: dict[str, dict[str, Any]] = field(default_factory=dict)  # language -> caller block of the pop
+    blocks: dict[str, dict[str, Any]] = field(default_factory=dict)  # language -> caller block of the pop
+
+
+@dataclass
+class AgentPop:
+    """The pop of one call on the consoles of one interface, and where it stands."""
+
+    users: set[int]
+    state: str  # ringing | answered | missed | caller_left | answered_elsewhere | transferred
+    at: float
+    queue: str
+    by: str = ""  # answered_elsewhere: who answered
+
+
+@dataclass
+class _Call:
+    caller: Caller
+    agents: dict[str, AgentPop] = field(default_factory=dict)  # interface -> its pop (kept when the number changes)
 
 
 class PopService:
@@ -59,7 +84,7 @@ class PopService:
         self._tz = tz
         self._language = language
         self._clock = clock
-        self._calls: dict[str, _CallPops] = {}
+        self._calls: dict[str, _Call] = {}
         self._directory: dict[str, list[tuple[int, str]]] = {}  # interface -> (user id, language)
         self._names: dict[str, str] = {}  # interface -> display name of its agent
         self._directory_at = -DIRECTORY_TTL
@@ -92,84 +117,115 @@ class PopService:
         if failed:
             raise BatchPartlyFailed(failed, len(events))
 
+    # -- what a console that connects now must show ---------------------------------------------------
+
+    def live(self, interface: str | None, language: str) -> list[dict[str, Any]]:
+        """The pops of the calls ringing or answered on ``interface`` now, as ``pop`` messages with their
+        state, oldest first. Synchronous: taken between two events, it matches the push stream's position."""
+        if not interface:
+            return []
+        out = []
+        for call_id, call in self._calls.items():
+            pop = call.agents.get(interface)
+            if pop is not None and pop.state in LIVE:
+                out.append(self._pop_message(call_id, call, interface, pop, language))
+        return out
+
+    # -- events ---------------------------------------------------------------------------------------
+
     async def _look_up_new_callers(self, events: list[object]) -> None:
         wanted: dict[str, tuple[str, str]] = {}  # call id -> (raw number, name)
         for event in events:
-            if type(event) is AgentRinging and event.call_id not in wanted:
-                call = self._calls.get(event.call_id)
-                if call is None or call.raw != event.caller_num:
+            kind = type(event)
+            if (kind is AgentRinging or kind is CallAnswered) and event.call_id not in wanted:
+                if self._needs_lookup(event):
                     wanted[event.call_id] = (event.caller_num, event.caller_name)
         if wanted:
-            self._calls.update(await self._lookup(wanted))
+            for call_id, caller in (await self._lookup(wanted)).items():
+                self._set_caller(call_id, caller)
+
+    def _needs_lookup(self, event: AgentRinging | CallAnswered) -> bool:
+        """A ring of a call not looked up yet (or whose number changed); an answer of a call never seen ringing."""
+        call = self._calls.get(event.call_id)
+        if type(event) is CallAnswered:
+            return call is None and bool(event.caller_num) and event.interface in self._directory
+        return call is None or call.caller.raw != event.caller_num
+
+    def _set_caller(self, call_id: str, caller: Caller) -> None:
+        """The call's card, for a new call or a new number (after CallerIdentified, a transfer): who was
+        popped, and where each pop stands, is kept."""
+        call = self._calls.get(call_id)
+        if call is None:
+            self._calls[call_id] = _Call(caller)
+        else:
+            call.caller = caller
+
+    async def _call_for(self, event: AgentRinging | CallAnswered) -> _Call:
+        if self._needs_lookup(event):  # the batch lookup failed, or the number changed within the batch
+            found = await self._lookup({event.call_id: (event.caller_num, event.caller_name)})
+            self._set_caller(event.call_id, found[event.call_id])
+        return self._calls[event.call_id]
 
     async def _ringing(self, event: AgentRinging) -> None:
         directory = await self._users_by_interface()
+        call = await self._call_for(event)
         targets = directory.get(event.interface, [])
-        call = self._calls.get(event.call_id)
-        if call is None or call.raw != event.caller_num:  # the batch lookup failed, or the number changed in the batch
-            self._calls.update(await self._lookup({event.call_id: (event.caller_num, event.caller_name)}))
-            call = self._calls[event.call_id]
-        call.popped.setdefault(event.interface, set()).update(uid for uid, _ in targets)
-        if not targets:
-            return
-        call.ringing.add(event.interface)
-        payload = {
-            "call_id": event.call_id,
-            "state": "ringing",
-            "at": dt.datetime.fromtimestamp(event.at, self._tz).isoformat(timespec="seconds"),
-            "queue": event.queue,
-            "interface": event.interface,
-            "customers": call.cards,
-            "recent_calls": call.recent,
-        }
-        by_language: dict[str, list[int]] = {}
-        for uid, lang in targets:
-            by_language.setdefault(lang, []).append(uid)
-        for lang, uids in by_language.items():  # the card is serialised once per language, not per agent
-            self._hub.send_many(uids, "pop", payload | {"caller": self._caller(call, lang)})
-        self.pops += len(targets)
-
-    def _caller(self, call: _CallPops, lang: str) -> dict[str, Any]:
-        """The pop's caller block in one reader's language (computed once per call and language)."""
-        if lang not in call.callers:
-            info = self._normalise(call.raw, lang)
-            call.callers[lang] = {
-                "raw": call.raw,
-                "name": call.name,
-                "e164": info.e164,
-                "display": info.national if info.region == "CN" else info.international,
-                "place": info.place,
-                "carrier": info.carrier,
-                "kind": info.kind,
-                "anonymous": info.e164 is None,
-            }
-        return call.callers[lang]
+        pop = call.agents.get(event.interface)
+        if pop is None:
+            pop = call.agents[event.interface] = AgentPop(set(), "ringing", event.at, event.queue)
+        pop.users.update(uid for uid, _ in targets)
+        pop.state, pop.at, pop.queue, pop.by = "ringing", event.at, event.queue, ""
+        self._send_pop(event.call_id, call, event.interface, pop, targets)
 
     async def _answered(self, event: CallAnswered) -> None:
         call = self._calls.get(event.call_id)
-        if call is None:
-            return
+        popped_now = ""
+        if call is None or event.interface not in call.agents:
+            if not await self._answered_unseen(event):
+                return
+            call, popped_now = self._calls[event.call_id], event.interface
         by = self._names.get(event.interface) or event.member_name or event.interface
-        # Only pops still ringing change: a phone whose ringing already ended (or an earlier answer,
-        # before a transfer) was told then; telling it again would re-open a closed pop.
-        for iface in call.ringing | ({event.interface} & call.popped.keys()):
-            state = "answered" if iface == event.interface else "answered_elsewhere"
-            self._hub.send_many(call.popped[iface], "call", {"call_id": event.call_id, "state": state, "by": by})
-        call.ringing.clear()
+        # Only pops still ringing change, and the answering phone's own: a phone whose ringing already
+        # ended (or an earlier answer, before a transfer) was told then; telling it again would re-open it.
+        for iface, pop in call.agents.items():
+            if iface == popped_now:
+                continue  # its pop just went out, already answered
+            if iface == event.interface:
+                state = "answered"
+            elif pop.state == "ringing":
+                state = "answered_elsewhere"
+            else:
+                continue
+            pop.state, pop.by = state, by
+            self._hub.send_many(pop.users, "call", {"call_id": event.call_id, "state": state, "by": by})
+
+    async def _answered_unseen(self, event: CallAnswered) -> bool:
+        """An answer on a phone this process never saw ringing (a resync after a restart, a missed
+        AgentCalled): its consoles get the pop, already answered. False when there is nobody to tell."""
+        directory = await self._users_by_interface()
+        targets = directory.get(event.interface, [])
+        if event.call_id not in self._calls and not (targets and event.caller_num):
+            return False
+        call = await self._call_for(event)
+        pop = call.agents[event.interface] = AgentPop({uid for uid, _ in targets}, "answered", event.at, event.queue)
+        self._send_pop(event.call_id, call, event.interface, pop, targets)
+        return True
 
     async def _ring_ended(self, event: AgentRingEnded) -> None:
         call = self._calls.get(event.call_id)
-        if call is None or event.interface not in call.ringing or event.outcome is RingOutcome.ANSWERED_ELSEWHERE:
+        pop = call.agents.get(event.interface) if call is not None else None
+        if pop is None or pop.state != "ringing" or event.outcome is RingOutcome.ANSWERED_ELSEWHERE:
             return  # answered elsewhere is said by _answered, with the name of who answered
-        call.ringing.discard(event.interface)
-        state = "missed" if event.outcome is RingOutcome.NO_ANSWER else "caller_left"
-        self._hub.send_many(call.popped.get(event.interface, ()), "call", {"call_id": event.call_id, "state": state})
+        pop.state = "missed" if event.outcome is RingOutcome.NO_ANSWER else "caller_left"
+        self._hub.send_many(pop.users, "call", {"call_id": event.call_id, "state": pop.state})
 
     async def _transferred(self, event: CallTransferred) -> None:
         call = self._calls.get(event.call_id)
-        if call is not None:
+        pop = call.agents.get(event.from_interface) if call is not None else None
+        if pop is not None:
+            pop.state = "transferred"
             data = {"call_id": event.call_id, "state": "transferred", "target": event.target}
-            self._hub.send_many(call.popped.get(event.from_interface, ()), "call", data)
+            self._hub.send_many(pop.users, "call", data)
 
     async def _ended(self, event: CallEnded) -> None:
         call = self._calls.pop(event.call_id, None)
@@ -181,9 +237,53 @@ class PopService:
             "disposition": str(event.disposition),
             "talk_seconds": event.talk_seconds,
         }
-        self._hub.send_many({uid for ids in call.popped.values() for uid in ids}, "call", data)
+        self._hub.send_many({uid for pop in call.agents.values() for uid in pop.users}, "call", data)
 
-    async def _lookup(self, wanted: dict[str, tuple[str, str]]) -> dict[str, _CallPops]:
+    # -- messages -------------------------------------------------------------------------------------
+
+    def _send_pop(self, call_id: str, call: _Call, interface: str, pop: AgentPop,
+                  targets: list[tuple[int, str]]) -> None:
+        by_language: dict[str, list[int]] = {}
+        for uid, lang in targets:
+            by_language.setdefault(lang, []).append(uid)
+        for lang, uids in by_language.items():  # the card is serialised once per language, not per agent
+            self._hub.send_many(uids, "pop", self._pop_message(call_id, call, interface, pop, lang))
+        self.pops += len(targets)
+
+    def _pop_message(self, call_id: str, call: _Call, interface: str, pop: AgentPop, lang: str) -> dict[str, Any]:
+        message = {
+            "call_id": call_id,
+            "state": pop.state,
+            "at": dt.datetime.fromtimestamp(pop.at, self._tz).isoformat(timespec="seconds"),
+            "queue": pop.queue,
+            "interface": interface,
+            "caller": self._caller(call.caller, lang),
+            "customers": call.caller.cards,
+            "recent_calls": call.caller.recent,
+        }
+        if pop.by:
+            message["by"] = pop.by
+        return message
+
+    def _caller(self, caller: Caller, lang: str) -> dict[str, Any]:
+        """The pop's caller block in one reader's language (computed once per caller and language)."""
+        if lang not in caller.blocks:
+            info = self._normalise(caller.raw, lang)
+            caller.blocks[lang] = {
+                "raw": caller.raw,
+                "name": caller.name,
+                "e164": info.e164,
+                "display": info.national if info.region == "CN" else info.international,
+                "place": info.place,
+                "carrier": info.carrier,
+                "kind": info.kind,
+                "anonymous": info.e164 is None,
+            }
+        return caller.blocks[lang]
+
+    # -- lookups --------------------------------------------------------------------------------------
+
+    async def _lookup(self, wanted: dict[str, tuple[str, str]]) -> dict[str, Caller]:
         """The pop data of calls (call id -> (raw number, caller name)): cards and last calls."""
         infos = {call_id: self._normalise(raw, self._language) for call_id, (raw, _) in wanted.items()}
         numbers = {info.e164 for info in infos.values() if info.e164 is not None}
@@ -197,10 +297,10 @@ class PopService:
                 ids = sorted({c["id"] for found in cards.values() for c in found})
                 history = await calls.recent_by_customer(session, ids, limit=11)
                 by_number = await calls.recent_by_numbers(session, numbers - cards.keys(), limit=11)
-        out: dict[str, _CallPops] = {}
+        out: dict[str, Caller] = {}
         for call_id, (raw, name) in wanted.items():
             e164 = infos[call_id].e164
-            caller = out[call_id] = _CallPops(raw, "" if name in ("", "<unknown>") else name, e164, [], [])
+            caller = out[call_id] = Caller(raw, "" if name in ("", "<unknown>") else name, e164, [], [])
             if e164 is None:
                 continue
             caller.cards = [c | {"recent_calls": self._history(history[c["id"]], call_id)} for c in cards.get(e164, ())]

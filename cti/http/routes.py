@@ -14,6 +14,8 @@ def setup_web(app: web.Application) -> None:
     storage = DbSessionStorage(app[keys.DB], app[keys.SETTINGS])
     app[STORAGE] = storage
     app[auth.THROTTLE] = auth.LoginThrottle()
+    app[push.PUSH_SESSIONS] = watch = push.PushSessions()
+    app.cleanup_ctx.append(watch.context)
     templating.setup(app)
     aiohttp_session.setup(app, storage)
     app.middlewares.extend([middleware.errors, middleware.gate, middleware.csrf_check])

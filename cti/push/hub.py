@@ -36,7 +36,7 @@ CONNECTION_QUEUE = 256
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    id: int
+    id: int | None  # None: for one connection only, not in the user's numbered stream (a snapshot)
     type: str
     text: str  # the data as JSON, serialised once for every connection and replay
     at: float
@@ -63,6 +63,7 @@ class Connection:
         self.user_id = user_id
         self.queue: asyncio.Queue[Message | None] = asyncio.Queue(CONNECTION_QUEUE)
         self.overflowed = False
+        self.ended: str | None = None  # why the hub ended it: "overflow", "shutdown", "login" (log in again)
         self._hub = hub
 
     def offer(self, message: Message) -> None:
@@ -72,7 +73,17 @@ class Connection:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
             self.overflowed = True  # the reader closes the socket; the browser reconnects and replays
-            self._drop_and_wake()
+            self.end("overflow")
+
+    def push(self, type_: str, data: dict[str, Any]) -> None:
+        """A message for this connection only, unnumbered (e.g. the state a new console starts from)."""
+        self.offer(Message(None, type_, json.dumps(data, ensure_ascii=False), self._hub.clock()))
+
+    def end(self, reason: str) -> None:
+        """Make the reader close this channel (``next()`` gives None) and say why in :attr:`ended`."""
+        if self.ended is None:
+            self.ended = reason
+        self._drop_and_wake()
 
     def _drop_and_wake(self) -> None:
         while not self.queue.empty():
@@ -98,7 +109,7 @@ class Connection:
 class Hub:
     def __init__(self, clock=time.monotonic) -> None:
         self._streams: dict[int, _Stream] = {}
-        self._clock = clock
+        self.clock = clock
         self.sent = 0
         self.epoch = secrets.token_hex(4)  # numbers restart with the process: a browser must name the epoch
 
@@ -115,7 +126,7 @@ class Hub:
         stream = self._streams.setdefault(user_id, _Stream())
         # As text, the replay buffers (200 messages per user) hold no dicts: the garbage collector's
         # full passes do not walk them (they made the longest event-loop stalls, docs/PERFORMANCE.md).
-        message = Message(stream.next_id, type_, text, self._clock())
+        message = Message(stream.next_id, type_, text, self.clock())
         stream.next_id += 1
         stream.buffer.append(message)
         for conn in tuple(stream.connections):
@@ -142,8 +153,19 @@ class Hub:
     def close_all(self) -> None:
         for stream in self._streams.values():
             for conn in tuple(stream.connections):
-                conn._drop_and_wake()
+                conn.end("shutdown")
             stream.connections.clear()
+
+    def end_user(self, user_id: int, reason: str = "login") -> int:
+        """End every open channel of a user at once (disabled, logged out everywhere); returns how many."""
+        stream = self._streams.get(user_id)
+        if stream is None:
+            return 0
+        conns = tuple(stream.connections)
+        for conn in conns:
+            conn.end(reason)
+        stream.connections.clear()
+        return len(conns)
 
     def position(self, user_id: int) -> int:
         """The id of the newest message sent to this user (0: none yet): where a new console starts."""
@@ -156,7 +178,7 @@ class Hub:
     def _missed(self, stream: _Stream, last_id: int) -> list[Message]:
         if last_id >= stream.next_id:  # the browser knows a stream older than this process
             return [self._reset(stream)]
-        horizon = self._clock() - REPLAY_SECONDS
+        horizon = self.clock() - REPLAY_SECONDS
         kept = [m for m in stream.buffer if m.id > last_id and m.at >= horizon]
         oldest_needed = last_id + 1
         if oldest_needed < stream.next_id and (not kept or kept[0].id != oldest_needed):
@@ -165,4 +187,4 @@ class Hub:
 
     def _reset(self, stream: _Stream) -> Message:
         """Tell the browser its gap cannot be filled: reload state (not buffered, not numbered anew)."""
-        return Message(stream.next_id - 1, "reset", "{}", self._clock())
+        return Message(stream.next_id - 1, "reset", "{}", self.clock())

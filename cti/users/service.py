@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Collection
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cti.events import canonical_interface
 from cti.audit import record
 from cti.store.base import utcnow
-from cti.users.models import ROLES, User
+from cti.users.models import ROLES, User, WebSession
 
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -101,3 +102,13 @@ async def directory(session: AsyncSession) -> dict[str, list[User]]:
     for user in rows:
         out.setdefault(user.interface, []).append(user)
     return out
+
+
+async def live_sessions(session: AsyncSession, ids: Collection[str]) -> set[str]:
+    """The console sessions among ``ids`` (token digests) still valid now: neither revoked nor
+    expired, and their user still active. One query, however many (the push channels' recheck)."""
+    if not ids:
+        return set()
+    valid = (WebSession.id.in_(list(ids)) & WebSession.revoked_at.is_(None) & (WebSession.expires_at > utcnow())
+             & User.active)
+    return set(await session.scalars(select(WebSession.id).join(User, User.id == WebSession.user_id).where(valid)))

@@ -133,3 +133,27 @@ def test_hostile_caller_name_is_shown_as_text(stack, agent):
     time.sleep(GRACE_S)
     assert page.cti_dialogs == []
     assert page.locator("img").count() == 0
+
+
+def test_a_tab_opened_and_a_login_made_while_the_phone_rings_show_the_call(stack, agent):
+    stack.pause("PJSIP/1002")
+    stack.pause("PJSIP/1003")
+    first = agent("1001")
+    stack.call(caller=ZHANG_SAN, name="Zhang San", answers={"PJSIP/1001": 6}, talk=30)
+    expect(pop_of(first)).to_have_attribute("data-state", "ringing", timeout=POP_TIMEOUT_MS)
+
+    second_tab = first.context.new_page()  # same login, a tab of its own (its own sessionStorage)
+    stack.pages.append(second_tab)
+    second_tab.goto(stack.base_url + "/")
+    late = agent("1001")  # a login while the phone rings
+    for page in (second_tab, late):
+        expect(pop_of(page).get_by_test_id("customer-name")).to_have_text("张三")
+        expect(pop_of(page)).to_have_attribute("data-state", "ringing")
+        expect(pop_of(page).get_by_test_id("caller-number")).to_have_text("138 0013 8000")
+    for page in (first, second_tab, late):  # and every one of them follows the call from there
+        expect(pop_of(page)).to_have_attribute("data-state", "answered", timeout=10_000)
+    third_tab = first.context.new_page()  # opened during the talk: the call, answered
+    stack.pages.append(third_tab)
+    third_tab.goto(stack.base_url + "/")
+    expect(pop_of(third_tab)).to_have_attribute("data-state", "answered")
+    expect(pop_of(third_tab).get_by_test_id("pop-state")).to_have_text("已由您接听")

@@ -7,24 +7,22 @@ import asyncio
 import aiohttp
 import pytest
 from sqlalchemy import update
-from web_support import web  # noqa: F401
+from web_support import receive, web  # noqa: F401
 
 from cti.http import push
-from cti.users.models import WebSession
+from cti.users.models import User, WebSession
 
 HOSTILE = '<img src=x onerror=alert(1)>"><script>'
 
 
-async def receive(ws, timeout: float = 3.0) -> dict:
-    msg = await asyncio.wait_for(ws.receive(), timeout)
-    assert msg.type == aiohttp.WSMsgType.TEXT, msg
-    return msg.json()
-
-
-async def open_ws(web, client, query: str = ""):
+async def open_ws(web, client, query: str = "", *, replayed: int = 0):
+    """A push channel past its ``hello`` and, when it replays nothing, its ``snapshot``."""
     ws = await client.ws_connect("/ws" + query, headers={"Origin": web.origin})
     hello = await receive(ws)
     assert hello["type"] == "hello" and hello["epoch"] == web.hub.epoch
+    if not replayed:
+        snapshot = await receive(ws)
+        assert snapshot["type"] == "snapshot" and snapshot["id"] is None, snapshot
     return ws
 
 
@@ -79,9 +77,10 @@ async def test_messages_sent_while_disconnected_arrive_after_reconnect(web):
     await asyncio.sleep(0.05)
     web.hub.send(me, "call", {"call_id": "a", "state": "answered_elsewhere", "by": "李娜"})
     web.hub.send(me, "pop", {"call_id": "b"})
-    ws = await open_ws(web, client, f"?last={first['id']}&epoch={first['epoch']}")
+    ws = await open_ws(web, client, f"?last={first['id']}&epoch={first['epoch']}", replayed=2)
     replayed = [await receive(ws), await receive(ws)]
     assert [(m["id"], m["type"], m["data"]["call_id"]) for m in replayed] == [(2, "call", "a"), (3, "pop", "b")]
+    assert (await receive(ws))["type"] == "snapshot"  # then the state of now
     web.hub.send(me, "pop", {"call_id": "c"})
     assert (await receive(ws))["id"] == 4  # and live messages follow
     await ws.close()
@@ -90,9 +89,11 @@ async def test_messages_sent_while_disconnected_arrive_after_reconnect(web):
 async def test_a_browser_from_before_a_restart_is_told_to_reset(web):
     client = await web.login("agent1")
     web.hub.send(web.users["agent1"], "pop", {"call_id": "a"})
-    ws = await open_ws(web, client, "?last=7&epoch=oldepoch")
+    ws = await open_ws(web, client, "?last=7&epoch=oldepoch", replayed=1)
     msg = await receive(ws)
     assert msg["type"] == "reset" and msg["epoch"] == web.hub.epoch
+    snapshot = await receive(ws)
+    assert snapshot["type"] == "snapshot" and snapshot["data"] == {"pops": [], "synced": False}  # no PBX here
     await ws.close()
 
 
@@ -104,16 +105,68 @@ async def test_a_closed_hub_connection_closes_the_socket_so_the_browser_reconnec
     assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == push.CLOSE_RECONNECT
 
 
-async def test_heartbeat_and_a_revoked_session_closes_with_login_code(web, monkeypatch):
+async def test_a_heartbeat_comes_when_nothing_else_does(web, monkeypatch):
     monkeypatch.setattr(push, "HEARTBEAT", 0.2)
     client = await web.login("agent1")
     ws = await open_ws(web, client)
     assert (await receive(ws))["type"] == "heartbeat"
+    await ws.close()
+
+
+@pytest.fixture
+async def quick_recheck(db, monkeypatch):
+    """A console whose push channels recheck their sessions every 0.1 s."""
+    from web_support import start_web
+
+    monkeypatch.setattr(push, "RECHECK", 0.1)
+    running = await start_web(db)
+    yield running
+    for c in running.clients:
+        await c.session.close()
+    await running.server.close()
+
+
+async def closed_while_pops_flow(web, ws, user_id: int, timeout: float = 3.0):
+    """Send a pop every 20 ms until the channel closes; the close frame (None if it never closed)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    n = 0
+    while asyncio.get_running_loop().time() < deadline:
+        n += 1
+        web.hub.send(user_id, "pop", {"call_id": f"busy-{n}"})
+        try:
+            msg = await asyncio.wait_for(ws.receive(), 0.02)
+        except TimeoutError:
+            continue
+        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+            return msg
+    return None
+
+
+async def test_a_revoked_session_loses_its_channel_however_busy_it_is(quick_recheck):
+    web = quick_recheck
+    client = await web.login("agent1")
+    ws = await open_ws(web, client)
     async with web.db.session() as s:
         await s.execute(update(WebSession).values(revoked_at=WebSession.created_at))
         await s.commit()
-    msg = await asyncio.wait_for(ws.receive(), 3)
-    assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == push.CLOSE_LOGIN
+    msg = await closed_while_pops_flow(web, ws, web.users["agent1"])
+    assert msg is not None and msg.data == push.CLOSE_LOGIN
+    assert web.app[push.PUSH_SESSIONS].closed == 1
+
+
+async def test_a_disabled_user_loses_the_channel_even_with_a_live_session(quick_recheck):
+    web = quick_recheck
+    client = await web.login("agent1")
+    ws = await open_ws(web, client)
+    other = await open_ws(web, await web.login("agent2"))
+    async with web.db.session() as s:
+        await s.execute(update(User).where(User.id == web.users["agent1"]).values(active=False))
+        await s.commit()
+    msg = await closed_while_pops_flow(web, ws, web.users["agent1"])
+    assert msg is not None and msg.data == push.CLOSE_LOGIN
+    web.hub.send(web.users["agent2"], "pop", {"call_id": "still-here"})
+    assert (await receive(other))["data"]["call_id"] == "still-here"  # the others keep theirs
+    await other.close()
 
 
 async def test_status_counts_push_connections(web):

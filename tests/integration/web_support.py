@@ -7,12 +7,14 @@ Test modules import the fixtures they use: ``from web_support import web, agent 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
@@ -33,6 +35,13 @@ SEED_USERS = (  # username, role, interface, display name
     ("boss", "supervisor", None, "Boss"),
 )
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def receive(ws, timeout: float = 3.0) -> dict:
+    """The next push message, as JSON (fails on a close or anything not text)."""
+    msg = await asyncio.wait_for(ws.receive(), timeout)
+    assert msg.type == aiohttp.WSMsgType.TEXT, msg
+    return msg.json()
 
 
 def unused_port() -> int:
@@ -125,18 +134,21 @@ def set_session_cookie(client: TestClient, value: str) -> None:
     client.session.cookie_jar.update_cookies({"cti_session": value}, URL(str(client.make_url("/"))))
 
 
-async def start_web(db: Database, **overrides: Any) -> Web:
-    settings = Settings(_env_file=None, database_url=db.url.render_as_string(hide_password=False),
-                        ami_host="127.0.0.1", ami_port=unused_port(), **{"language": "zh", **overrides})
+async def start_web(db: Database, *, seed: bool = True, **overrides: Any) -> Web:
+    """The console on ``db``; AMI on a closed port unless ``ami_port`` says otherwise. ``seed=False``:
+    the users are already there (a second process on the same database, a restart)."""
+    values: dict[str, Any] = {"ami_host": "127.0.0.1", "ami_port": unused_port(), "language": "zh", **overrides}
+    settings = Settings(_env_file=None, database_url=db.url.render_as_string(hide_password=False), **values)
     app = create_app(settings, db=db)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     web = Web(db=db, server=server, settings=settings, app=app)
     async with db.session() as s:
         for username, role, iface, name in SEED_USERS:
-            user = await users.create(s, username=username, password=PASSWORD, role=role, interface=iface,
-                                      display_name=name)
-            web.users[username] = user.id
+            if seed:
+                await users.create(s, username=username, password=PASSWORD, role=role, interface=iface,
+                                   display_name=name)
+            web.users[username] = (await users.by_username(s, username)).id
     return web
 
 

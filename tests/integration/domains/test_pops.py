@@ -6,7 +6,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from cti.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, Direction, Disposition, RingOutcome
+from cti.events import (
+    AgentRingEnded,
+    AgentRinging,
+    CallAnswered,
+    CallEnded,
+    CallTransferred,
+    Direction,
+    Disposition,
+    RingOutcome,
+)
 from cti.bus import BatchPartlyFailed
 from cti.calls.models import Call
 from cti.customers.pop import PopService
@@ -221,3 +230,71 @@ async def test_when_the_database_stays_down_only_the_new_rings_fail_and_the_bus_
     assert failed.value.failed == 1
     assert [(k, d["state"]) for k, d in _messages(hub, ids["1001"])] == [("pop", "ringing"), ("call", "answered")]
     assert _messages(hub, ids["1002"]) == []
+
+
+def _answered(iface, at=ts(14, 38, 40), call_id=CALL, caller="+8613800138000", name="Zhang San"):
+    return CallAnswered(call_id, at, iface, f"Agent {iface[-4:]}", "support", 5, 2, caller, name)
+
+
+def _ended(call_id=CALL):
+    return CallEnded(call_id, ts(14, 39), Disposition.ANSWERED, Direction.INBOUND, "+8613800138000", "Zhang San",
+                     "4008001234", "support", ts(14, 38, 32), ts(14, 38, 40), 5, 20, "PJSIP/1002", "PJSIP/1002", (), 16)
+
+
+async def test_a_new_caller_number_keeps_who_was_popped_and_tells_them_the_end(db):
+    """1001 rings with the trunk's number; the number changes (CallerIdentified, a transfer) and 1002
+    rings with the new one and answers: 1001's pop is told who answered and that the call ended."""
+    ids = await _agents(db, "1001", "1002")
+    await add_customer(db, "张三", "13800138000")
+    await add_customer(db, "李四", "13912345678")
+    hub = Hub()
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    await pops.handle(_ringing("PJSIP/1001", caller="+8613800138000"))
+    await pops.handle(_ringing("PJSIP/1002", caller="+8613912345678", name="Li Si"))
+    await pops.handle(_answered("PJSIP/1002", caller="+8613912345678", name="Li Si"))
+    await pops.handle(_ended())
+    first = _messages(hub, ids["1001"])
+    assert [(k, d["state"]) for k, d in first] == [("pop", "ringing"), ("call", "answered_elsewhere"), ("call", "ended")]
+    assert [c["name"] for c in first[0][1]["customers"]] == ["张三"]
+    second = _messages(hub, ids["1002"])
+    assert [c["name"] for c in second[0][1]["customers"]] == ["李四"]
+    assert [d["state"] for _, d in second] == ["ringing", "answered", "ended"]
+
+
+async def test_live_pops_follow_the_call_on_each_interface(db):
+    """What a console that connects now is shown: the calls ringing or answered on its phone."""
+    await _agents(db, "1001", "1002")
+    await add_customer(db, "张三", "13800138000")
+    pops = PopService(db.session, Hub(), _describe, ZoneInfo("Asia/Shanghai"))
+    assert pops.live("PJSIP/1001", "zh") == []
+    await pops.handle(_ringing("PJSIP/1001"))
+    await pops.handle(_ringing("PJSIP/1002"))
+    [ringing] = pops.live("PJSIP/1001", "en")
+    assert (ringing["call_id"], ringing["state"], ringing["interface"]) == (CALL, "ringing", "PJSIP/1001")
+    assert [c["name"] for c in ringing["customers"]] == ["张三"] and ringing["caller"]["place"] == "Beijing"
+    await pops.handle(_answered("PJSIP/1002"))
+    assert pops.live("PJSIP/1001", "zh") == []  # answered elsewhere: nothing left to do on 1001
+    [answered] = pops.live("PJSIP/1002", "zh")
+    assert answered["state"] == "answered" and answered["caller"]["place"] == "北京市"
+    await pops.handle(CallTransferred(CALL, ts(14, 39), "PJSIP/1002", "transfer,1003", "blind"))
+    assert pops.live("PJSIP/1002", "zh") == []
+    assert pops.live(None, "zh") == [] and pops.live("PJSIP/9999", "zh") == []
+
+
+async def test_a_call_answered_before_this_process_saw_it_ring_pops_as_answered(db):
+    """After a restart the resync brings a call in progress back as CallOffered + CallAnswered: the agent
+    talking on it gets its card (state answered) and a console opened later shows it; until it ends."""
+    ids = await _agents(db, "1001")
+    await add_customer(db, "张三", "13800138000")
+    hub = Hub()
+    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    await pops.handle(_answered("PJSIP/1001"))
+    [(kind, pop)] = _messages(hub, ids["1001"])
+    assert (kind, pop["state"], pop["call_id"]) == ("pop", "answered", CALL)
+    assert [c["name"] for c in pop["customers"]] == ["张三"]
+    assert [p["state"] for p in pops.live("PJSIP/1001", "zh")] == ["answered"]
+    await pops.handle(_answered("PJSIP/9999", call_id="2.2"))  # a phone nobody is bound to: no lookup, no pop
+    assert "2.2" not in pops._calls
+    await pops.handle(_ended())
+    assert pops.live("PJSIP/1001", "zh") == []
+    assert [d["state"] for _, d in _messages(hub, ids["1001"])] == ["answered", "ended"]

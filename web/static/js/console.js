@@ -3,6 +3,9 @@
  * Cards are built by pop-card.js (text only, never HTML). The pops on screen
  * and the last message id are kept in sessionStorage, so a reload or a dropped
  * connection resumes where it stopped: the server replays what was missed.
+ * Every (re)connection then brings a snapshot of the calls ringing or answered
+ * on this agent's phone now: a new tab, a login mid-call or a restarted service
+ * shows them, and a stored pop that is no longer live is marked over.
  */
 import { makeCards } from "./pop-card.js";
 
@@ -120,14 +123,20 @@ import { makeCards } from "./pop-card.js";
     document.title = ringing ? t("pop.title_ringing") + " · " + baseTitle : baseTitle;
   }
 
+  function statusOf(data) {
+    var st = { state: data.state || "ringing" };
+    if (data.by) st.by = data.by;
+    return st;
+  }
+
   function addPop(data) {
     var rec = findRecord(data.call_id);
     if (rec) {
       rec.pop = data;
-      rec.status = { state: "ringing" };
+      rec.status = statusOf(data);
       removeRecord(data.call_id);
     } else {
-      rec = { call_id: data.call_id, pop: data, status: { state: "ringing" }, selected: 0 };
+      rec = { call_id: data.call_id, pop: data, status: statusOf(data), selected: 0 };
     }
     rec.collapsed = false;
     state.pops.unshift(rec);
@@ -197,6 +206,26 @@ import { makeCards } from "./pop-card.js";
         rec.status = { state: "unknown" };
         if (views[rec.call_id]) cards.applyState(rec, views[rec.call_id]);
       }
+    });
+    refreshEmpty();
+  }
+
+  /* The calls live on this phone now. A pop already on screen keeps its card (and a quick-create form
+   * being filled in): only its state follows. A stored pop still ringing or answered that is not live
+   * any more is over (its state is unknown while the service is not linked to the PBX). */
+  function applySnapshot(data) {
+    var live = {};
+    (data.pops || []).forEach(function (pop) {
+      live[pop.call_id] = true;
+      var rec = findRecord(pop.call_id);
+      if (!rec) addPop(pop);
+      else if ((rec.status || {}).state !== pop.state) updateCall(Object.assign({ call_id: pop.call_id }, statusOf(pop)));
+    });
+    state.pops.forEach(function (rec) {
+      var s = (rec.status || {}).state;
+      if (live[rec.call_id] || (s !== "ringing" && s !== "answered" && s !== "unknown")) return;
+      rec.status = data.synced ? { state: "ended" } : { state: "unknown" };
+      if (views[rec.call_id]) cards.applyState(rec, views[rec.call_id]);
     });
     refreshEmpty();
   }
@@ -310,6 +339,7 @@ import { makeCards } from "./pop-card.js";
     if (m.type === "pop" && m.data) addPop(m.data);
     else if (m.type === "call" && m.data) updateCall(m.data);
     else if (m.type === "reset") markUnknown();
+    else if (m.type === "snapshot" && m.data) applySnapshot(m.data);
     saveState();
   }
 

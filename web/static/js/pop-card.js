@@ -62,6 +62,7 @@ export function makeCards(options) {
       case "caller_left": return t("state.caller_left");
       case "transferred": return t("state.transferred", { target: st.target || "?" });
       case "ended":
+        if (!st.disposition) return t("state.over"); // over while this console was away: how, unknown
         return st.talk_seconds ? t("state.ended_talk", { disposition: t("disposition." + st.disposition), talk: duration(st.talk_seconds) })
           : t("state.ended", { disposition: t("disposition." + st.disposition) });
       default: return t("state.unknown");
