@@ -244,6 +244,23 @@ async def test_scenario_and_generator_over_http(ami, pbx_sim):
     json.dumps(state)
 
 
+UNKNOWN = "+8617099998888"  # in no caller list
+
+
+def caller_events(client: Ami, number: str) -> list[dict]:
+    return [m for m in client.messages if m.get("Event") in ("Newchannel", "QueueCallerJoin")
+            and m.get("CallerIDNum") == number]
+
+
+async def test_a_name_posted_with_the_caller_is_the_callers_name_on_ami(ami, pbx_sim):
+    status, body = await http(pbx_sim, "POST", "/scenarios/inbound",
+                              {"caller": UNKNOWN, "name": "Li Si", "answers": {}, "patience": 1, "wait": True})
+    assert status == 200 and body["result"]["outcome"] == "abandoned"
+    await ami.sync()
+    assert [(m["Event"], m["CallerIDName"]) for m in caller_events(ami, UNKNOWN)] == [
+        ("Newchannel", "Li Si"), ("QueueCallerJoin", "Li Si")]
+
+
 # -- queue and channel actions (texts of member_actions.ami) ---------------------------------------------------
 async def test_member_actions_answer_with_asterisk_texts(ami):
     async def act(action_id: str, action: str, **fields) -> dict:
