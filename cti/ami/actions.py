@@ -104,7 +104,7 @@ def check_variable(name: str, value: Any) -> str:
     >>> check_variable("CB_NAME", "Zhang, San")
     Traceback (most recent call last):
     ...
-    ValueError: AMI Originate variable 'CB_NAME' contains ',', which Asterisk reads as syntax in a Variable header (refused: , " \\ ( ) [ ])
+    ValueError: AMI Originate variable 'CB_NAME' contains ',', which Asterisk reads as syntax ...
     """
     text = check_value(f"Variable {name}", value)
     for char in text:
