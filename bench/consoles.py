@@ -4,8 +4,9 @@ Each console logs in once (``GET /login`` for the CSRF token, ``POST /login``),
 keeps its session cookie, and opens ``/ws`` with the console's Origin like a
 browser. A closed socket with code 4000 (the hub dropped a slow connection) is
 reopened with ``?last=&epoch=`` so the missed messages are replayed, as the
-console script does. On every ``pop`` the receive time minus the fake PBX's
-write time of the ring (``stamps``) is one latency sample.
+console script does. On every ``pop`` the receive time minus the ring's stamp
+from the fake PBX (``stamps``: its scheduled time in a paced run) is one
+latency sample.
 """
 
 from __future__ import annotations

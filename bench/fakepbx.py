@@ -7,10 +7,21 @@ resync it writes the stream's event frames, always whole frames per
 ``write()``, so an action answer can only fall between two frames.
 
 Every frame that makes an agent's phone ring (the ``AgentCalled`` of a queue
-call, the ``DialBegin`` of a direct dial) is stamped with the
-``time.perf_counter()`` of the ``write()`` that carries it, in ``stamps``:
-``(call id, interface) -> deque of write times``, in ring order. The
-consoles, in the same process, pop the matching time when the pop arrives.
+call, the ``DialBegin`` of a direct dial) is stamped in ``stamps``:
+``(call id, interface) -> deque of times``, in ring order; the consoles, in
+the same process, pop the matching time when the pop arrives. When paced, the
+stamp is the ring's *scheduled* time (when the paced stream says the frame is
+due), so a pop's latency includes how late this writer was and how long the
+bytes waited behind TCP back-pressure; as fast as the service reads there is
+no schedule and the stamp is the time of the ``write()`` (no latency is
+reported for that run).
+
+What the writer itself did is kept beside: for every paced ``write()`` its
+*lag*, how late its earliest frame was against the schedule (``lags``); the
+time blocked in ``drain()`` (the service not reading fast enough) and how many
+drains blocked; the bytes left in the transport's buffer after each
+``write()`` (``buffered``: not yet taken by the kernel). :meth:`writer_stats`
+summarises them.
 """
 
 from __future__ import annotations
@@ -19,7 +30,9 @@ import asyncio
 import time
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Callable
 
+from stats import spread
 from stream import BANNER, Stream
 
 from cti.ami.framing import AmiFramer
@@ -38,8 +51,10 @@ class FakePbx:
         self._server: asyncio.base_events.Server | None = None
         self._resync: set[str] = set()
         self._pop_at = 0  # next entry of stream.pops to stamp
-        self.lag_max = 0.0  # paced: how far the writer fell behind the schedule (s)
-        self.drain_wait = 0.0  # seconds spent in drain(): the service was not reading fast enough
+        self.lags: list[float] = []  # paced: per write(), seconds its earliest frame was late vs the schedule
+        self.buffered: list[int] = []  # per write(), bytes left in the transport's buffer right after it
+        self.drain_wait = 0.0  # seconds blocked in drain(): the service was not reading fast enough
+        self.drains = self.drains_blocked = 0
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._session, "127.0.0.1", 0)
@@ -90,25 +105,43 @@ class FakePbx:
 
     # -- playing the stream ------------------------------------------------------------------------
 
-    def _write(self, start: int, end: int) -> None:
-        """Write frames [start, end) in one write() and stamp the rings among them."""
+    def _write(self, start: int, end: int, due: Callable[[int], float] | None = None) -> None:
+        """Write frames [start, end) in one write() and stamp the rings among them.
+
+        ``due(i)``: the scheduled time of frame ``i`` (paced); None: stamp the time of this write().
+        """
         s = self.stream
-        assert s is not None
+        assert s is not None and self._writer is not None
         now = time.perf_counter()
         pops, i = s.pops, self._pop_at
         while i < len(pops) and pops[i][0] < end:
-            _, call_id, iface = pops[i]
-            self.stamps.setdefault((call_id, iface), deque()).append(now)
+            index, call_id, iface = pops[i]
+            self.stamps.setdefault((call_id, iface), deque()).append(due(index) if due else now)
             i += 1
         self._pop_at = i
-        assert self._writer is not None
+        if due is not None:
+            self.lags.append(now - due(start))
         self._writer.write(s.frame_range(start, end))
+        self.buffered.append(self._writer.transport.get_write_buffer_size())
 
     async def _drain(self) -> None:
         assert self._writer is not None
+        transport = self._writer.transport
+        self.drains += 1
+        # drain() blocks only above the high-water mark (asyncio pauses the writer there)
+        if transport.get_write_buffer_size() <= transport.get_write_buffer_limits()[1]:
+            await self._writer.drain()
+            return
+        self.drains_blocked += 1
         started = time.perf_counter()
         await self._writer.drain()
         self.drain_wait += time.perf_counter() - started
+
+    def writer_stats(self) -> dict:
+        """Lag vs the schedule (ms; paced only) and back-pressure, for the results."""
+        return {"writes": len(self.buffered), "lag_ms": spread(self.lags, 1000) if self.lags else None,
+                "drain_wait_s": self.drain_wait, "drains": self.drains, "drains_blocked": self.drains_blocked,
+                "buffered_bytes": spread(self.buffered)}
 
     async def play(self, rate: float | None = None) -> tuple[float, float]:
         """Write every frame: as fast as the service reads (``rate`` None) or at ``rate`` calls/s.
@@ -122,23 +155,31 @@ class FakePbx:
         i = 0
         if rate is None:
             while i < n:
-                j = min(n, max(i + 1, bisect_right(s.offsets, s.offsets[i] + CHUNK, lo=i) - 1))
+                j = self._chunk_end(i, n)
                 self._write(i, j)
                 i = j
                 await self._drain()
             return first, time.perf_counter()
         t0 = s.times[0]
+
+        def due(frame: int) -> float:
+            return first + (s.times[frame] - t0) / rate
+
         while i < n:
             now = time.perf_counter() - first
-            due = bisect_right(s.times, t0 + now * rate, lo=i)
-            if due > i:
-                self.lag_max = max(self.lag_max, now - (s.times[i] - t0) / rate)
-                while i < due:  # several writes if a tick's worth is large
-                    j = min(due, max(i + 1, bisect_right(s.offsets, s.offsets[i] + CHUNK, lo=i) - 1))
-                    self._write(i, j)
+            ready = bisect_right(s.times, t0 + now * rate, lo=i)
+            if ready > i:
+                while i < ready:  # several writes if a tick's worth is large
+                    j = self._chunk_end(i, ready)
+                    self._write(i, j, due)
                     i = j
                 await self._drain()
             if i < n:
-                wait = (s.times[i] - t0) / rate - (time.perf_counter() - first)
-                await asyncio.sleep(max(TICK, wait))
+                await asyncio.sleep(max(TICK, due(i) - time.perf_counter()))
         return first, time.perf_counter()
+
+    def _chunk_end(self, i: int, limit: int) -> int:
+        """The end of the frames from ``i`` that fit in CHUNK bytes (at least one, at most ``limit``)."""
+        s = self.stream
+        assert s is not None
+        return min(limit, max(i + 1, bisect_right(s.offsets, s.offsets[i] + CHUNK, lo=i) - 1))

@@ -8,12 +8,15 @@ through the whole service. See docs/PERFORMANCE.md for what is measured and the 
 (a) panoramisk 1.4's own parser: ``AMIProtocol.data_received`` (UTF-8, as
     ``Manager`` sets it) fed the stream in reads of 4-64 KiB, events dispatched
     to a no-op ``factory.dispatch``: the reference.
-(b) ``AmiFramer.feed`` + ``CallTracker.feed`` on the same reads.
+(b) ``AmiFramer.feed`` + ``CallTracker.feed`` on the same reads, with the
+    framer's skip rules as the service runs it, and again without them (every
+    frame decoded) to show what the skipping buys.
 (c) the service (``cti.app.create_app``: bridge, tracker, bus, call log on
     SQLite, pops, ``/ws``) in its own process, fed over TCP by a fake PBX, pops
     pushed to real logged-in WebSocket consoles: once as fast as it reads
-    (events/s), once paced at ``--rate`` calls/s (pop latency: PBX write of the
-    ring → console frame received).
+    (events/s), once paced at ``--rate`` calls/s (pop latency: the ring's
+    scheduled time in the paced stream → console frame received; the fake
+    PBX's lag behind the schedule and the TCP back-pressure are reported beside it).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pipeline import RunResult, pipeline  # noqa: E402
+from stats import pct  # noqa: E402
 from stream import BANNER, CACHE, Stream, load_or_generate  # noqa: E402
 
 TARGET_B, TARGET_C, TARGET_P99_MS = 2.0, 1.0, 25.0
@@ -74,13 +78,14 @@ def run_panoramisk(chunks: list[bytes]) -> tuple[float, float, int]:
     return time.perf_counter() - started, time.process_time() - cpu, next(counter)
 
 
-def run_ours(chunks: list[bytes]) -> tuple[float, float, int, dict]:
+def run_ours(chunks: list[bytes], skip: bool = True) -> tuple[float, float, int, dict]:
+    """(b): with ``skip`` the framer skips what the service's does; without, it decodes every frame."""
     from cti.ami.framing import AmiFramer
     from cti.ami.tracker import CallTracker
 
     tracker = CallTracker()
     # the skip set the service's AmiProtocol gets from the bridge (cti.ami.bridge): what runs
-    framer = AmiFramer(skip_events=tracker.ignored_events, skip_unless=tracker.skip_unless)
+    framer = AmiFramer(skip_events=tracker.ignored_events, skip_unless=tracker.skip_unless) if skip else AmiFramer()
     messages = domain = 0
     started, cpu = time.perf_counter(), time.process_time()
     for chunk in chunks:
@@ -93,18 +98,21 @@ def run_ours(chunks: list[bytes]) -> tuple[float, float, int, dict]:
                             "calls_held": len(tracker), "malformed": framer.malformed, "skipped": framer.skipped}
 
 
-def interleaved(chunks: list[bytes], times: int) -> tuple[list[tuple], list[tuple]]:
-    """(a) and (b) in turns, after one warm-up of each, so that both see the same machine."""
+def interleaved(chunks: list[bytes], times: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """(a), (b) and (b) without skipping in turns, after one warm-up of each, so that all see the same machine."""
     warm = chunks[: max(1, len(chunks) // 10)]
     run_panoramisk(warm)
     run_ours(warm)
-    a_runs, b_runs = [], []
+    run_ours(warm, skip=False)
+    a_runs, b_runs, all_runs = [], [], []
     for _ in range(times):
         gc.collect()
         a_runs.append(run_panoramisk(chunks))
         gc.collect()
         b_runs.append(run_ours(chunks))
-    return a_runs, b_runs
+        gc.collect()
+        all_runs.append(run_ours(chunks, skip=False))
+    return a_runs, b_runs, all_runs
 
 
 def machine() -> dict[str, str]:
@@ -131,13 +139,6 @@ def load() -> str:
     return f"load {one:.1f}{' — OTHER WORK IS RUNNING: numbers are not reliable' if busy else ''}"
 
 
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
-    return values[k]
-
-
 def describe(stream: Stream, cached: bool) -> list[str]:
     noise = sum(stream.mix.get(e, 0) for e in ("VarSet", "Newexten", "RTCPSent", "RTCPReceived", "Cdr",
                                                "DeviceStateChange", "NewConnectedLine", "DialState"))
@@ -159,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--consoles", type=int, default=200, help="logged-in WebSocket consoles = agents (default 200)")
     ap.add_argument("--rate", default="200", help="calls/s of the paced run (default 200); a list such as "
                     "200,100,50 adds a paced run per rate (the first one is the target's)")
-    ap.add_argument("--repeat", type=int, default=3, help="runs of (a) and (b), in turns; medians are reported (default 3)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of (a), (b) and (b) without skipping, in turns; medians are reported (default 3)")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--no-cache", action="store_true", help="regenerate the stream even if var/bench/ has it")
     ap.add_argument("--skip-service", action="store_true", help="only (a) and (b)")
@@ -181,32 +183,12 @@ def main(argv: list[str] | None = None) -> int:
 
     chunks = chunked(BANNER + stream.data, args.seed)
     print(f"reads:  {len(chunks):,} of 4-64 KiB (mean {len(stream.data) / len(chunks) / 1024:.1f} KiB); {load()}")
-    a_runs, b_runs = interleaved(chunks, args.repeat)
-    # Single-threaded work: rates per second of this process's CPU time, which other work on the
-    # machine barely changes; the wall-clock rates are shown beside them.
-    a = statistics.median(stream.events / r[1] for r in a_runs)
-    b = statistics.median(stream.events / r[1] for r in b_runs)
-    ratio = statistics.median(stream.events / rb[1] / (stream.events / ra[1]) for ra, rb in zip(a_runs, b_runs))
-    extra = b_runs[0][3]
-    print(f"(a) panoramisk AMIProtocol.data_received   {a:>10,.0f} events/s   "
-          f"[CPU-time runs: {', '.join(f'{stream.events / r[1]:,.0f}' for r in a_runs)}; wall: "
-          f"{', '.join(f'{stream.events / r[0]:,.0f}' for r in a_runs)}; {a_runs[0][2]:,} dispatched]")
-    print(f"(b) AmiFramer.feed + CallTracker.feed      {b:>10,.0f} events/s   {ratio:5.2f}× (a)  "
-          f"target ≥ {TARGET_B:g}× {'MET' if ratio >= TARGET_B else 'MISSED'}   "
-          f"[CPU-time runs: {', '.join(f'{stream.events / r[1]:,.0f}' for r in b_runs)}; wall: "
-          f"{', '.join(f'{stream.events / r[0]:,.0f}' for r in b_runs)}; {b_runs[0][2]:,} messages, "
-          f"{extra['skipped']:,} skipped unparsed, {extra['domain_events']:,} domain events, "
-          f"ignored {extra['ignored']}, evicted {extra['evicted']}]")
+    result: dict = {"date": started.isoformat(timespec="seconds"), "machine": info, "events": stream.events,
+                    "bytes": len(stream.data), "calls": stream.calls, "rings": len(stream.pops), "argv": sys.argv[1:]}
+    a = report_parsers(stream.events, *interleaved(chunks, args.repeat), result)
     del chunks
     gc.collect()
 
-    result: dict = {"date": started.isoformat(timespec="seconds"), "machine": info, "events": stream.events,
-                    "bytes": len(stream.data), "calls": stream.calls, "rings": len(stream.pops),
-                    "a_events_per_s": a, "a_runs_cpu": [stream.events / r[1] for r in a_runs],
-                    "a_runs_wall": [stream.events / r[0] for r in a_runs],
-                    "b_events_per_s": b, "b_runs_cpu": [stream.events / r[1] for r in b_runs],
-                    "b_runs_wall": [stream.events / r[0] for r in b_runs], "b_ratio": ratio,
-                    "b_tracker": extra, "argv": sys.argv[1:]}
     if not args.skip_service:
         print(f"(c) the service: SQLite, {args.consoles} consoles on /ws, fake PBX over TCP …; {load()}")
         rates = [float(r) for r in str(args.rate).split(",") if r.strip()]
@@ -231,6 +213,42 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def report_parsers(events: int, a_runs: list[tuple], b_runs: list[tuple], all_runs: list[tuple],
+                   result: dict) -> float:
+    """Print (a), (b) and (b) without skipping; record them in ``result``; return (a)'s events/s.
+
+    Single-threaded work: rates per second of this process's CPU time, which other work on the
+    machine barely changes; the wall-clock rates are shown beside them.
+    """
+    def rates(runs: list[tuple], i: int) -> list[float]:
+        return [events / r[i] for r in runs]
+
+    def runs_text(runs: list[tuple]) -> str:
+        return (f"CPU-time runs: {', '.join(f'{x:,.0f}' for x in rates(runs, 1))}; "
+                f"wall: {', '.join(f'{x:,.0f}' for x in rates(runs, 0))}")
+
+    a, b, every = (statistics.median(rates(runs, 1)) for runs in (a_runs, b_runs, all_runs))
+    ratio = statistics.median(rb / ra for ra, rb in zip(rates(a_runs, 1), rates(b_runs, 1)))
+    ratio_all = statistics.median(rb / ra for ra, rb in zip(rates(a_runs, 1), rates(all_runs, 1)))
+    kept, decoded = b_runs[0][3], all_runs[0][3]
+    print(f"(a) panoramisk AMIProtocol.data_received   {a:>10,.0f} events/s   "
+          f"[{runs_text(a_runs)}; {a_runs[0][2]:,} dispatched]")
+    print(f"(b) AmiFramer.feed + CallTracker.feed      {b:>10,.0f} events/s   {ratio:5.2f}× (a)  "
+          f"target ≥ {TARGET_B:g}× {'MET' if ratio >= TARGET_B else 'MISSED'}   [{runs_text(b_runs)}; "
+          f"{b_runs[0][2]:,} messages, {kept['skipped']:,} skipped unparsed, {kept['domain_events']:,} domain "
+          f"events, ignored {kept['ignored']}, evicted {kept['evicted']}]")
+    print(f"(b) the same, every frame decoded          {every:>10,.0f} events/s   {ratio_all:5.2f}× (a)  "
+          f"(no skip rules: skipping makes (b) {b / every:.2f}× faster)   [{runs_text(all_runs)}; "
+          f"{all_runs[0][2]:,} messages, {decoded['domain_events']:,} domain events]")
+    result.update({"a_events_per_s": a, "a_runs_cpu": rates(a_runs, 1), "a_runs_wall": rates(a_runs, 0),
+                   "b_events_per_s": b, "b_runs_cpu": rates(b_runs, 1), "b_runs_wall": rates(b_runs, 0),
+                   "b_ratio": ratio, "b_tracker": kept,
+                   "b_no_skip_events_per_s": every, "b_no_skip_runs_cpu": rates(all_runs, 1),
+                   "b_no_skip_runs_wall": rates(all_runs, 0), "b_no_skip_ratio": ratio_all,
+                   "b_no_skip_tracker": decoded})
+    return a
+
+
 def report_service(tp: RunResult, paced: list[RunResult], a: float, result: dict) -> None:
     c = tp.events_per_s
     s = tp.service
@@ -240,26 +258,31 @@ def report_service(tp: RunResult, paced: list[RunResult], a: float, result: dict
     print(f"    {tp.elapsed:.1f}s for {tp.events:,} events = {tp.calls / tp.elapsed:,.0f} calls/s; service CPU "
           f"{cpu:.1f}s ({cpu / tp.elapsed:.0%} of one core); {s.get('call_rows', 0):,} call-log rows; "
           f"pops {tp.pops_received:,}/{tp.pops_expected:,}; ws reconnects {tp.reconnects}")
+    print(f"    {back_pressure(tp.writer)}")
     print(f"    service memory: peak RSS {s.get('max_rss_mib', '?')} MiB (getrusage/VmHWM; the import of "
           f"phonenumbers' geocoder+carrier data peaks there), RSS {s.get('rss_at_start_mib', '?')} MiB before the "
           f"stream, {s.get('rss_at_end_mib', '?')} MiB after it")
     result.update({"c_events_per_s": c, "c_ratio": c / a, "c_seconds": tp.elapsed, "c_service": tp.service,
-                   "c_pops": [tp.pops_received, tp.pops_expected], "c_reconnects": tp.reconnects, "paced": []})
+                   "c_pops": [tp.pops_received, tp.pops_expected], "c_reconnects": tp.reconnects,
+                   "c_writer": tp.writer, "paced": []})
     for i, run in enumerate(paced):
         lat = [x * 1000 for x in run.latencies]
         p50, p99, worst = pct(lat, 50), pct(lat, 99), (lat[-1] if lat else float("nan"))
         achieved = run.stream_units / run.write_seconds if run.write_seconds else 0.0  # call arrivals/s
         ps = run.service
         verdict = f"target p99 ≤ {TARGET_P99_MS:g} ms {'MET' if p99 <= TARGET_P99_MS else 'MISSED'}" if i == 0 else ""
+        lag = run.writer["lag_ms"]
         print(f"(c) paced at {run.rate:g} calls/s: pop latency p50 {p50:.1f} ms  p99 {p99:.1f} ms  max {worst:.1f} ms  "
-              f"{verdict}")
+              f"{verdict}  (from each ring's scheduled time)")
         print(f"    {len(lat):,} pops timed of {run.pops_expected:,} rings to a console (unmatched {run.unmatched}, "
-              f"ws reconnects {run.reconnects}); achieved {achieved:,.0f} calls/s, writer lag ≤ "
-              f"{run.lag_max * 1000:.0f} ms, TCP back-pressure {run.drain_wait:.1f}s; service CPU "
+              f"ws reconnects {run.reconnects}); achieved {achieved:,.0f} calls/s; service CPU "
               f"{ps.get('cpu_seconds_run', 0) / run.elapsed:.0%} of one core; peak RSS {ps.get('max_rss_mib', '?')} MiB")
+        print(f"    fake PBX lag behind the schedule, per write(): p50 {lag['p50']:.1f} ms  p99 {lag['p99']:.1f} ms  "
+              f"max {lag['max']:.1f} ms ({run.writer['writes']:,} writes)")
+        print(f"    {back_pressure(run.writer)}")
         result["paced"].append({"rate": run.rate, "achieved": achieved, "pop_ms": {"p50": p50, "p99": p99, "max": worst},
                                 "pops": [len(lat), run.pops_expected], "reconnects": run.reconnects,
-                                "service": ps})
+                                "writer": run.writer, "service": ps})
     for run in (tp, *paced):
         sv = run.service
         tracker, ami = sv.get("tracker", {}), sv.get("ami", {})
@@ -272,6 +295,14 @@ def report_service(tp: RunResult, paced: list[RunResult], a: float, result: dict
         if problems or failed or run.errors or run.pops_received < run.pops_expected:
             print(f"    ! {run.mode}: {' '.join(problems)} bus failed {failed} console errors {run.errors} "
                   f"pops {run.pops_received}/{run.pops_expected}")
+
+
+def back_pressure(writer: dict) -> str:
+    """One line: time blocked in drain() and the bytes the fake PBX's transport held after its writes."""
+    held = writer["buffered_bytes"]
+    return (f"TCP back-pressure: {writer['drain_wait_s']:.2f} s blocked in drain() ({writer['drains_blocked']:,} of "
+            f"{writer['drains']:,} drains blocked); bytes buffered after a write() p50 {held['p50']:,.0f}  "
+            f"p99 {held['p99']:,.0f}  max {held['max']:,.0f}")
 
 
 if __name__ == "__main__":

@@ -47,8 +47,7 @@ class RunResult:
     unmatched: int
     reconnects: int
     console_messages: int
-    lag_max: float
-    drain_wait: float
+    writer: dict  # FakePbx.writer_stats(): lag vs the schedule, back-pressure
     stream_units: float  # stream time written, in call arrivals
     service: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -212,7 +211,7 @@ async def run_once(stream: Stream, template: Path, tokens: list[str], work: Path
     expected = sum(1 for _, _, iface in stream.pops if iface in bound)
     return RunResult(mode, rate, end - first, last_write - first, stream.events, stream.calls, sorted(consoles.latencies),
                      expected, consoles.pops, consoles.unmatched, consoles.reconnects, consoles.messages,
-                     pbx.lag_max, pbx.drain_wait, stream.times[-1] - stream.times[0], stats, consoles.errors[:5])
+                     pbx.writer_stats(), stream.times[-1] - stream.times[0], stats, consoles.errors[:5])
 
 
 async def pipeline(stream: Stream, consoles: int, rates: list[float], *, profile: str = "",

@@ -32,7 +32,7 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if settings.embedded_pbx:
             sim, settings = await _start_demo_pbx(db, settings)
-        await _run_console(settings, db)
+        await _run_console(settings, db, simulated=sim is not None)
     finally:
         if sim is not None:
             await sim.stop()
@@ -94,7 +94,7 @@ async def _start_demo_pbx(db, settings: Settings):
     return simulator, settings
 
 
-async def _run_console(settings: Settings, db) -> None:
+async def _run_console(settings: Settings, db, *, simulated: bool) -> None:
     from cti.app import create_app
 
     app = create_app(settings, db=db)
@@ -107,21 +107,28 @@ async def _run_console(settings: Settings, db) -> None:
         await runner.cleanup()
         raise CliError(f"cannot listen on {settings.http_host}:{settings.http_port}: {exc.strerror} "
                        "(set CTI_HTTP_PORT to a free port)") from None
-    _announce(settings)
+    _announce(settings, simulated=simulated)
     try:
         await _until_signalled()
     finally:
         await runner.cleanup()
 
 
-def _announce(settings: Settings) -> None:
+def _announce(settings: Settings, *, simulated: bool) -> None:
+    """Print the console's address and the PBX the service talks to.
+
+    ``simulated``: this process started the bundled simulator (then, and only then, the demo
+    logins exist). A PBX on 127.0.0.1 is a real Asterisk on this host when ``CTI_AMI_HOST`` says so.
+    """
     host = settings.http_host if settings.http_host not in ("0.0.0.0", "::") else socket.gethostname()
     lines = [f"Hotline CTI console: http://{host}:{settings.http_port}/"]
-    if settings.ami_host == "127.0.0.1" and settings.seed_demo:
-        from cti.customers.demo import AGENTS
+    if simulated:
+        lines.append(f"PBX: the bundled simulator, AMI {settings.ami_host}:{settings.ami_port} "
+                     "(set CTI_AMI_HOST to use a real Asterisk)")
+        if settings.seed_demo:
+            from cti.customers.demo import AGENTS
 
-        lines.append("PBX: the bundled simulator (set CTI_AMI_HOST to use a real Asterisk)")
-        lines.append("demo logins: " + ", ".join(f"{a.username} / {a.password}" for a in AGENTS))
+            lines.append("demo logins: " + ", ".join(f"{a.username} / {a.password}" for a in AGENTS))
     else:
         lines.append(f"PBX: AMI {settings.ami_host}:{settings.ami_port}")
     print("\n".join(lines), flush=True)

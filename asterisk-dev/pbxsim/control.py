@@ -6,7 +6,7 @@ GET      /actions[?name=Originate]    AMI actions received (name + fields), olde
 DELETE   /actions                     forget them
 GET      /calls                       active calls;  GET /channels, GET /members
 GET      /calls/{id}                  a scenario call started here: state and result
-POST     /scenarios/{name}            start one (JSON body = parameters); ``"wait": true``
+POST     /scenarios/{scenario}        start one (JSON body = parameters); ``"wait": true``
                                       answers when it has ended, with its result
 POST     /connections/drop            abort every AMI connection (calls go on)
 POST     /silent                      stop writing anything (``{"hold": true}``: deliver later)
@@ -93,7 +93,7 @@ async def scenario(request: web.Request) -> web.Response:
     if "caller_id" in params and isinstance(params["caller_id"], list):
         params["caller_id"] = tuple(params["caller_id"])
     try:
-        handle = _sim(request).start_scenario(request.match_info["name"], **params)
+        handle = _sim(request).start_scenario(request.match_info["scenario"], **params)
     except (KeyError, TypeError, ValueError) as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
     await handle.started()
@@ -167,7 +167,7 @@ def make_app(sim: Simulator) -> web.Application:
     app.router.add_get("/calls/{id:\\d+}", call_detail)
     app.router.add_get("/channels", channels)
     app.router.add_get("/members", members)
-    app.router.add_post("/scenarios/{name}", scenario)
+    app.router.add_post("/scenarios/{scenario}", scenario)
     app.router.add_post("/connections/drop", drop)
     app.router.add_post("/silent", silent)
     app.router.add_post("/resume", resume)

@@ -32,7 +32,7 @@ class CallScript:
     """
 
     caller: str = "+8613800138000"
-    name: str = "Zhang San"
+    name: str = ""  # none: Asterisk shows CallerIDName <unknown>, as for a trunk that sends only the number
     dnis: str | None = None
     answers: dict[str, float | None] | None = None
     answer_by: str | None = None

@@ -20,6 +20,7 @@ from .originate import OriginateRequest
 from .queuecall import CallScript, InboundCall
 
 SCRIPT_FIELDS = {f.name for f in fields(CallScript)}
+ZHANG_SAN, LI_SI, WANG_WU = ("+8613800138000", "Zhang San"), ("+8613912345678", "Li Si"), ("+8618612345678", "Wang Wu")
 
 
 class CallHandle:
@@ -65,6 +66,20 @@ class CallHandle:
         return self.wait().__await__()
 
 
+def recorded_caller(number: str | None, name: str | None, recorded: tuple[str, str]) -> tuple[str, str]:
+    """(number, name) of a scenario's caller: the ``recorded`` one when no number is given
+    (a ``name`` alone renames it); a number given without a name has no name."""
+    if number is None:
+        return recorded[0], recorded[1] if name is None else name
+    return number, name or ""
+
+
+def with_caller(kwargs: dict, recorded: tuple[str, str]) -> dict:
+    """``kwargs`` whose ``caller``/``name`` follow :func:`recorded_caller`."""
+    caller, name = recorded_caller(kwargs.get("caller"), kwargs.get("name"), recorded)
+    return kwargs | {"caller": caller, "name": name}
+
+
 def script_from(kwargs: dict) -> CallScript:
     unknown = set(kwargs) - SCRIPT_FIELDS
     if unknown:
@@ -73,8 +88,9 @@ def script_from(kwargs: dict) -> CallScript:
 
 
 def start_inbound(pbx: Pbx, **kwargs) -> CallHandle:
-    """An inbound call into the queue; parameters are :class:`CallScript` fields."""
-    return CallHandle(InboundCall(pbx, script_from(kwargs)).start())
+    """An inbound call into the queue; parameters are :class:`CallScript` fields.
+    Without ``caller`` Zhang San calls; a ``caller`` without ``name`` has no name."""
+    return CallHandle(InboundCall(pbx, script_from(with_caller(kwargs, ZHANG_SAN))).start())
 
 
 def start_answered(pbx: Pbx, agent: str = "PJSIP/1001", after: float = 2.0, talk: float = 3.0,
@@ -84,17 +100,13 @@ def start_answered(pbx: Pbx, agent: str = "PJSIP/1001", after: float = 2.0, talk
 
 
 def start_abandoned(pbx: Pbx, patience: float = 5.0, **kwargs) -> CallHandle:
-    """Nobody answers; the caller hangs up after ``patience`` s in the queue."""
-    kwargs.setdefault("caller", "+8613912345678")
-    kwargs.setdefault("name", "Li Si")
-    return start_inbound(pbx, answers={}, patience=patience, **kwargs)
+    """Nobody answers; the caller (Li Si unless given) hangs up after ``patience`` s in the queue."""
+    return start_inbound(pbx, answers={}, patience=patience, **with_caller(kwargs, LI_SI))
 
 
 def start_ring_no_answer(pbx: Pbx, patience: float = 20.0, **kwargs) -> CallHandle:
-    """All phones ring 15 s (AgentRingNoAnswer), retry after 2 s, the caller gives up."""
-    kwargs.setdefault("caller", "+8618612345678")
-    kwargs.setdefault("name", "Wang Wu")
-    return start_inbound(pbx, answers={}, patience=patience, style="noanswer", **kwargs)
+    """All phones ring 15 s (AgentRingNoAnswer), retry after 2 s, the caller (Wang Wu unless given) gives up."""
+    return start_inbound(pbx, answers={}, patience=patience, style="noanswer", **with_caller(kwargs, WANG_WU))
 
 
 def start_anonymous(pbx: Pbx, withheld: bool = False, **kwargs) -> CallHandle:
@@ -132,9 +144,11 @@ def start_originate(pbx: Pbx, channel: str, context: str = "callback", exten: st
     return CallHandle(originate_call(pbx, request, script=call_script).start())
 
 
-def start_callback(pbx: Pbx, number: str = "+8613800138000", name: str = "Zhang San",
+def start_callback(pbx: Pbx, number: str | None = None, name: str | None = None,
                    action_id: str | None = None, **script) -> CallHandle:
-    """Callback via Originate into context ``callback`` (joins the queue once answered)."""
+    """Callback via Originate into context ``callback`` (joins the queue once answered); to Zhang San
+    unless ``number`` is given, ``CB_NAME`` only when there is a name."""
+    number, name = recorded_caller(number, name, ZHANG_SAN)
     variables = [("CB_NUMBER", number)] + ([("CB_NAME", name)] if name else [])
     if script:
         script.setdefault("caller", number)

@@ -226,8 +226,8 @@ class Simulator:
     SCENARIOS = ("inbound", "answered", "abandoned", "ring_no_answer", "anonymous", "transferred",
                  "direct", "callback", "survey", "click_to_dial")
 
-    def start_scenario(self, name: str, **kwargs) -> sc.CallHandle:
-        """Start a scenario by name (used by the HTTP API)."""
-        if name not in self.SCENARIOS:
-            raise KeyError(f"unknown scenario {name!r}; one of {', '.join(self.SCENARIOS)}")
-        return getattr(self, "start_" + name)(**kwargs)
+    def start_scenario(self, scenario: str, /, **kwargs) -> sc.CallHandle:
+        """Start a scenario by name (used by the HTTP API); ``kwargs`` may hold the caller's ``name``."""
+        if scenario not in self.SCENARIOS:
+            raise KeyError(f"unknown scenario {scenario!r}; one of {', '.join(self.SCENARIOS)}")
+        return getattr(self, "start_" + scenario)(**kwargs)

@@ -1,7 +1,8 @@
 """Typed AMI actions: the small gateway the rest of the service uses to act on the PBX.
 
 Every method validates its values (no CR, LF or control character may reach
-the wire: ``ValueError`` naming the field, before anything is written), sends
+the wire, and no character Asterisk would read as syntax in an Originate
+``Variable``: ``ValueError`` naming the field, before anything is written), sends
 one action on the current logged-in connection and waits for the answer at
 most ``ami_action_timeout`` seconds. Errors are :class:`AmiError` subclasses
 with a one-line message:
@@ -47,12 +48,15 @@ __all__ = [
     "AmiTimeout",
     "LoginFailed",
     "check_value",
+    "check_variable",
 ]
 
 Send = Callable[..., Awaitable[Reply]]  # (fields, *, as_list=False, to_stream=False) -> Reply
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_()]{0,79}$")
+# What Asterisk interprets in a "Variable:" header value (see check_variable).
+VARIABLE_SYNTAX = ',"\\()[]'
 
 
 def check_value(field: str, value: Any) -> str:
@@ -68,6 +72,45 @@ def check_value(field: str, value: Any) -> str:
     text = str(value)
     if _CONTROL.search(text):
         raise ValueError(f"AMI field {field!r} contains CR, LF or a control character")
+    return text
+
+
+def check_variable(name: str, value: Any) -> str:
+    """``value`` of the Originate channel variable ``name`` as a string, or ``ValueError``.
+
+    Besides CR, LF and control characters (:func:`check_value`), refuses every
+    character Asterisk would read as syntax, because the variable would not
+    arrive as given. Asterisk parses a ``Variable:`` header in
+    ``main/manager.c`` ``man_do_variable_value()`` with ``AST_STANDARD_APP_ARGS``,
+    i.e. ``main/app.c`` ``__ast_app_separate_args(value, ',', remove_chars=1)``:
+
+    * ``,`` ends the variable: the rest becomes one more ``NAME=value`` (or is dropped);
+    * ``"`` is removed and toggles quoting (commas inside are kept);
+    * ``\\`` is removed and the next character taken literally;
+    * ``(`` ``)`` and ``[`` ``]`` nest: a comma inside them does not split.
+
+    Brackets alone reach the channel unchanged, but they are refused too: the
+    dialplan splits its application arguments with the same function after
+    substituting ``${VAR}`` (``ExecIf(…?Set(CALLERID(name)=${CB_NAME}))``), so
+    an unbalanced one changes what the dialplan runs. ``=`` is allowed (the name
+    ends at the first one), and so is any other printable text: UTF-8 names, ``<>``, ``'``.
+
+    Outside data (a customer's name, a campaign's note) that may contain these
+    characters must be encoded, e.g. base64 (``A-Za-z0-9+/=``), and decoded in
+    the dialplan with ``${BASE64_DECODE(${NOTE})}``.
+
+    >>> check_variable("CB_NAME", "Zhang San <VIP>")
+    'Zhang San <VIP>'
+    >>> check_variable("CB_NAME", "Zhang, San")
+    Traceback (most recent call last):
+    ...
+    ValueError: AMI Originate variable 'CB_NAME' contains ',', which Asterisk reads as syntax ...
+    """
+    text = check_value(f"Variable {name}", value)
+    for char in text:
+        if char in VARIABLE_SYNTAX:
+            raise ValueError(f"AMI Originate variable {name!r} contains {char!r}, which Asterisk reads as syntax "
+                             f"in a Variable header (refused: {' '.join(VARIABLE_SYNTAX)})")
     return text
 
 
@@ -130,7 +173,7 @@ class AmiGateway:
             for name, value in variables.items():
                 if not _VARIABLE.match(str(name)):
                     raise ValueError(f"AMI field 'Variable' has an invalid name {str(name)[:40]!r}")
-                pairs.append(f"{name}={check_value(f'Variable {name}', value)}")
+                pairs.append(f"{name}={check_variable(name, value)}")
             fields["Variable"] = pairs
         reply = await self._send(fields, to_stream=True)
         if not reply.ok:  # the tracker also reports it (OriginateFailed with this ActionID)

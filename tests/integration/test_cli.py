@@ -1,9 +1,15 @@
 """The `cti` command as an operator runs it: a real process, a real SQLite file, one-line errors."""
 
 import csv
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import openpyxl
@@ -89,3 +95,41 @@ def test_demo_seed_is_idempotent_and_export_writes_xlsx(run, tmp_path):
 def test_a_bad_date_option_is_a_usage_error(run):
     result = run("calls", "export", "--since", "yesterday")
     assert result.returncode == 2 and "not a date (YYYY-MM-DD): 'yesterday'" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _status(port: int) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_serve_with_a_pbx_on_this_host_names_that_pbx_not_the_simulator(tmp_path):
+    """CTI_AMI_HOST=127.0.0.1 is a real Asterisk on the same machine: no simulator, no demo logins."""
+    ami_port, http_port = _free_port(), _free_port()  # nothing listens on ami_port: the bridge keeps retrying
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")} | {
+        "CTI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+        "CTI_AMI_HOST": "127.0.0.1", "CTI_AMI_PORT": str(ami_port), "CTI_HTTP_PORT": str(http_port)}
+    proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "serve"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    watchdog = threading.Timer(60, proc.kill)  # a hung process fails the test instead of hanging it
+    watchdog.start()
+    try:
+        announced = [proc.stdout.readline().rstrip("\n") for _ in range(2)]
+        code, status = _status(http_port)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        watchdog.cancel()
+    assert announced == [f"Hotline CTI console: http://127.0.0.1:{http_port}/", f"PBX: AMI 127.0.0.1:{ami_port}"]
+    assert "simulator" not in out + err and "demo" not in out
+    ami = status["components"]["ami"]
+    assert (code, ami["host"], ami["port"]) == (503, "127.0.0.1", ami_port) and ami["state"] != "connected"
+    assert proc.returncode == 0, err

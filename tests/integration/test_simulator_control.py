@@ -244,6 +244,55 @@ async def test_scenario_and_generator_over_http(ami, pbx_sim):
     json.dumps(state)
 
 
+UNKNOWN = "+8617099998888"  # in no caller list
+
+
+def caller_events(client: Ami, number: str) -> list[dict]:
+    return [m for m in client.messages if m.get("Event") in ("Newchannel", "QueueCallerJoin")
+            and m.get("CallerIDNum") == number]
+
+
+async def test_a_name_posted_with_the_caller_is_the_callers_name_on_ami(ami, pbx_sim):
+    status, body = await http(pbx_sim, "POST", "/scenarios/inbound",
+                              {"caller": UNKNOWN, "name": "Li Si", "answers": {}, "patience": 1, "wait": True})
+    assert status == 200 and body["result"]["outcome"] == "abandoned"
+    await ami.sync()
+    assert [(m["Event"], m["CallerIDName"]) for m in caller_events(ami, UNKNOWN)] == [
+        ("Newchannel", "Li Si"), ("QueueCallerJoin", "Li Si")]
+
+
+@pytest.mark.parametrize("scenario", ["inbound", "answered", "abandoned", "ring_no_answer", "direct"])
+async def test_a_caller_posted_without_a_name_arrives_with_none_as_from_a_trunk(ami, pbx_sim, scenario):
+    status, _ = await http(pbx_sim, "POST", f"/scenarios/{scenario}",
+                           {"caller": UNKNOWN, "patience": 1, "talk": 1, "wait": True})
+    assert status == 200
+    await ami.sync()
+    # Asterisk writes an empty caller name as <unknown> (the recorded inbound_anonymous.ami does).
+    assert [(m["Event"], m["CallerIDName"]) for m in caller_events(ami, UNKNOWN)] == [
+        ("Newchannel", "<unknown>"), ("QueueCallerJoin", "<unknown>")]
+    noop = [m["AppData"] for m in ami.messages if m.get("Event") == "Newexten" and m.get("Application") == "NoOp"]
+    assert noop == [f'Inbound call to 4008001234 from "" <{UNKNOWN}>']
+
+
+async def test_a_callback_to_a_number_without_a_name_sets_no_name(ami, pbx_sim):
+    status, body = await http(pbx_sim, "POST", "/scenarios/callback", {"number": UNKNOWN, "wait": True})
+    assert status == 200 and body["result"]["outcome"] == "answered"
+    (originate,) = [m for m in ami.messages if m.get("Event") == "Newchannel"][:1]
+    cb_vars = [m["Variable"] for m in ami.messages if m.get("Event") == "VarSet"
+               and m.get("Channel") == originate["Channel"] and m["Variable"].startswith("CB_")]
+    assert cb_vars == ["CB_NUMBER"]
+    assert not any(b"Zhang San" in raw for raw in ami.raw)
+
+
+async def test_without_a_caller_a_scenario_has_its_recorded_caller(ami, pbx_sim):
+    for scenario, body in (("inbound", {"answers": {}}), ("abandoned", {})):
+        status, _ = await http(pbx_sim, "POST", f"/scenarios/{scenario}", body | {"patience": 1, "wait": True})
+        assert status == 200
+    await ami.sync()
+    joined = [(m["CallerIDNum"], m["CallerIDName"]) for m in ami.messages if m.get("Event") == "QueueCallerJoin"]
+    assert joined == [("+8613800138000", "Zhang San"), ("+8613912345678", "Li Si")]
+
+
 # -- queue and channel actions (texts of member_actions.ami) ---------------------------------------------------
 async def test_member_actions_answer_with_asterisk_texts(ami):
     async def act(action_id: str, action: str, **fields) -> dict:
