@@ -1,4 +1,4 @@
-"""The ``cti`` command: serve, migrate, demo, sim, user add, customers import, calls export.
+"""The ``cti`` command: serve, migrate, demo, sim, user add/disable/enable/list, customers import, calls export.
 
 Errors are one clear line on stderr and a non-zero exit (2: wrong usage or settings, 1: the work failed).
 """
@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", default="", help="display name")
     add.add_argument("--language", choices=("zh", "en"))
     add.set_defaults(func=_user_add)
+    for action, verb in (("disable", "disable a login and end its sessions at once"), ("enable", "enable a login again")):
+        toggle = user.add_parser(action, help=verb)
+        toggle.add_argument("username")
+        toggle.set_defaults(func=_user_set_active, active=action == "enable")
+    user.add_parser("list", help="list the users").set_defaults(func=_user_list)
 
     cust = sub.add_parser("customers", help="customer data").add_subparsers(required=True, metavar="ACTION")
     imp = cust.add_parser("import", help="import customers from a CSV file (UTF-8 or GB18030; see README)")
@@ -177,6 +182,39 @@ async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.close()
     print(f"user {user.username} added (role {user.role}, interface {user.interface or 'none'})")
+    return 0
+
+
+async def _user_set_active(args: argparse.Namespace, settings: Settings) -> int:
+    from cti.users import service as users
+
+    db = await _open_db(settings)
+    try:
+        async with db.session() as session:
+            user, ended = await users.set_active(session, args.username, args.active, actor="cli")
+    except users.UserError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        await db.close()
+    if args.active:
+        print(f"user {user.username} enabled")
+    else:
+        print(f"user {user.username} disabled; {ended} sessions ended (open consoles close within seconds)")
+    return 0
+
+
+async def _user_list(args: argparse.Namespace, settings: Settings) -> int:
+    from cti.users import service as users
+
+    db = await _open_db(settings)
+    try:
+        async with db.session() as session:
+            rows = await users.all_users(session)
+    finally:
+        await db.close()
+    for u in rows:
+        state = "active" if u.active else "disabled"
+        print(f"{u.username}\t{u.role}\t{u.interface or '-'}\t{state}\t{u.display_name}")
     return 0
 
 

@@ -23,6 +23,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC: frozenset[str] = frozenset({"*public*"})
 EVERYONE = frozenset(ROLES)
 SUPERVISORS = frozenset({"supervisor", "admin"})
+ADMINS = frozenset({"admin"})
 
 
 def allow(roles: frozenset[str]) -> Callable[[Handler], Handler]:

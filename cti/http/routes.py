@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp_session
 from aiohttp import web
 
-from cti.http import auth, call_pages, console, customer_pages, keys, middleware, push, security, status, templating
+from cti.http import admin_pages, auth, call_pages, console, customer_pages, keys, middleware, push, security, status, templating
 from cti.http.sessions import STORAGE, DbSessionStorage
 from cti.http.webdir import web_dir
 
@@ -35,6 +35,8 @@ def setup_web(app: web.Application) -> None:
         web.get("/calls", call_pages.call_log, name="calls"),
         web.get("/calls/export.csv", call_pages.export_csv),
         web.get("/calls/export.xlsx", call_pages.export_xlsx),
+        web.get("/admin/users", admin_pages.users_page, name="admin_users"),
+        web.post(r"/admin/users/{id:\d+}/active", admin_pages.set_active),
         web.get("/status", status.status, name="status"),
     ])
     app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

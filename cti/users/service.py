@@ -8,7 +8,7 @@ from collections.abc import Collection
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cti.events import canonical_interface
@@ -112,3 +112,29 @@ async def live_sessions(session: AsyncSession, ids: Collection[str]) -> set[str]
     valid = (WebSession.id.in_(list(ids)) & WebSession.revoked_at.is_(None) & (WebSession.expires_at > utcnow())
              & User.active)
     return set(await session.scalars(select(WebSession.id).join(User, User.id == WebSession.user_id).where(valid)))
+
+
+async def all_users(session: AsyncSession) -> list[User]:
+    """Every user, administrators first, then by username (the users page)."""
+    order = {role: n for n, role in enumerate(reversed(ROLES))}
+    users = list(await session.scalars(select(User).order_by(User.username)))
+    return sorted(users, key=lambda u: order.get(u.role, len(order)))
+
+
+async def set_active(session: AsyncSession, username: str, active: bool, *, actor: str) -> tuple[User, int]:
+    """Enable or disable a login. Disabling also ends every session of the user at once (ASVS 7.4.2):
+    returns the user and how many sessions were ended. Open push channels of those sessions close
+    within the push recheck (the console's own action closes them at once)."""
+    user = await by_username(session, username)
+    if user is None:
+        raise UserError("username", f"no user {username!r}")
+    before = user.active
+    user.active = active
+    ended = 0
+    if not active:
+        live = (WebSession.user_id == user.id) & WebSession.revoked_at.is_(None)
+        ended = (await session.execute(update(WebSession).where(live).values(revoked_at=utcnow()))).rowcount or 0
+    record(session, actor=actor, entity="user", entity_id=user.id, action="enable" if active else "disable",
+           before={"active": before}, after={"active": active, "sessions_ended": ended})
+    await session.commit()
+    return user, ended

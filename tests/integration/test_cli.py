@@ -133,3 +133,70 @@ def test_serve_with_a_pbx_on_this_host_names_that_pbx_not_the_simulator(tmp_path
     ami = status["components"]["ami"]
     assert (code, ami["host"], ami["port"]) == (503, "127.0.0.1", ami_port) and ami["state"] != "connected"
     assert proc.returncode == 0, err
+
+
+def test_user_disable_and_enable_end_the_sessions_and_say_so(run, tmp_path):
+    import sqlite3
+
+    assert run("user", "add", "agent7", "--password-stdin", "--interface", "PJSIP/1007", stdin="secret-pass-7\n").returncode == 0
+    db = sqlite3.connect(tmp_path / "cli.db")
+    uid = db.execute("SELECT id FROM users WHERE username = 'agent7'").fetchone()[0]
+    for n in range(2):  # two logins (two browsers), as the console writes them
+        db.execute("INSERT INTO web_sessions (id, user_id, data, created_at, last_seen_at, expires_at) VALUES "
+                   "(?, ?, '{}', '2026-12-01 00:00:00', '2026-12-01 00:00:00', '2099-01-01 00:00:00')", (f"s{n}", uid))
+    db.commit()
+
+    disabled = run("user", "disable", "agent7")
+    assert disabled.returncode == 0, disabled.stderr
+    assert disabled.stdout.strip() == "user agent7 disabled; 2 sessions ended (open consoles close within seconds)"
+    assert db.execute("SELECT active FROM users WHERE id = ?", (uid,)).fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM web_sessions WHERE revoked_at IS NULL").fetchone() == (0,)
+    listed = run("user", "list").stdout.splitlines()
+    assert listed == ["agent7\tagent\tPJSIP/1007\tdisabled\tagent7"]
+    assert run("user", "enable", "agent7").stdout.strip() == "user agent7 enabled"
+    assert db.execute("SELECT active FROM users WHERE id = ?", (uid,)).fetchone() == (1,)
+    actions = [r[0] for r in db.execute("SELECT action FROM audit_log WHERE entity = 'user' ORDER BY id")]
+    assert actions == ["create", "disable", "enable"]
+    missing = run("user", "disable", "nobody")
+    assert (missing.returncode, missing.stderr.strip()) == (1, "cti: no user 'nobody'")
+
+
+async def test_a_user_disabled_from_the_command_line_loses_the_open_console_of_the_running_service(run, tmp_path):
+    """Two processes, as in production: `cti serve` and an operator's `cti user disable`."""
+    import asyncio
+    import re
+
+    import aiohttp
+
+    assert run("user", "add", "agent7", "--password-stdin", "--interface", "PJSIP/1007", stdin="secret-pass-7\n").returncode == 0
+    http_port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")} | {
+        "CTI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "CTI_AMI_HOST": "127.0.0.1", "CTI_AMI_PORT": str(_free_port()), "CTI_HTTP_PORT": str(http_port)}
+    proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "serve"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    watchdog = threading.Timer(90, proc.kill)
+    watchdog.start()
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        assert proc.stdout.readline().startswith("Hotline CTI console:")
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:  # cookies of 127.0.0.1
+            page = await (await browser.get(f"{base}/login")).text()
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            login = await browser.post(f"{base}/login", allow_redirects=False, data={
+                "username": "agent7", "password": "secret-pass-7", "csrf_token": token})
+            assert login.status == 302
+            ws = await browser.ws_connect(f"{base}/ws", headers={"Origin": base})
+            assert (await ws.receive_json(timeout=5))["type"] == "hello"
+            disabled = await asyncio.to_thread(run, "user", "disable", "agent7")
+            assert "1 sessions ended" in disabled.stdout
+            closed = await ws.receive(timeout=15)  # the service rechecks its channels every 5 s
+            while closed.type == aiohttp.WSMsgType.TEXT:  # the snapshot, a heartbeat
+                closed = await ws.receive(timeout=15)
+            assert (closed.type, closed.data) == (aiohttp.WSMsgType.CLOSE, 4401)
+            again = await browser.get(f"{base}/", allow_redirects=False)
+            assert again.status == 302 and again.headers["Location"].startswith("/login")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        watchdog.cancel()
