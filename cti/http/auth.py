@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp_session import get_session
@@ -84,9 +86,27 @@ class LoginThrottle:
 THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginThrottle)
 
 
+MAX_NEXT = 2000  # characters; a page of this console is never further away
+
+
 def safe_next(target: str | None) -> str:
-    """Only a local path may follow a login or a language switch (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target or "\r" in target:
+    """The path a login or a language switch may send the browser to next; "/" for anything else.
+
+    Browsers are lenient where a redirect must not be: they drop tabs and newlines, read ``\\``
+    as ``/`` and trim spaces and controls, so ``/\\t/evil.example`` becomes ``//evil.example``,
+    another site. Only a plain local path passes: it starts with exactly one ``/``, has no
+    backslash, no control, format or separator character anywhere (C0, DEL, C1, tab, CR, LF,
+    zero-width and Unicode spaces), and parses with neither scheme nor host.
+
+    >>> safe_next("/calls?since=2026-11-01#x"), safe_next("/\t/evil.example"), safe_next("//evil.example")
+    ('/calls?since=2026-11-01#x', '/', '/')
+    """
+    if not target or len(target) > MAX_NEXT or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(unicodedata.category(ch)[0] in "CZ" or ch.isspace() for ch in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return "/"
     return target
 
