@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import zoneinfo
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,6 +48,8 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=1, le=65535)
     public_origin: str = ""  # e.g. https://cti.example.com behind a proxy; "" = derive from Host
+    # the reverse proxies whose X-Forwarded-For is believed: "10.0.0.5" or "10.0.0.5,10.1.0.0/16"
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
 
     default_region: str = "CN"
     timezone: str = "Asia/Shanghai"
@@ -93,6 +96,21 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return tuple(p.strip() for p in v.split(",") if p.strip())
         return v
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_networks(cls, v: Any) -> Any:
+        items = v.split(",") if isinstance(v, str) else v
+        networks = []
+        for item in items:
+            text = str(item).strip()
+            if not text:
+                continue
+            try:
+                networks.append(ip_network(text))
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or network: {text!r} ({exc})") from None
+        return tuple(networks)
 
     @field_validator("database_url")
     @classmethod

@@ -1,11 +1,9 @@
-"""Login, logout, language choice, per-route roles and the failed-login throttle."""
+"""Login, logout, language choice, per-route roles, and where a login may send the browser next."""
 
 from __future__ import annotations
 
 import logging
-import time
 import unicodedata
-from collections import deque
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -16,6 +14,7 @@ from sqlalchemy import update
 from cti.audit import record
 from cti.config import LANGUAGES
 from cti.http import keys, sessions
+from cti.http.throttle import LoginThrottle
 from cti.http.templating import USER_KEY, render
 from cti.users import service as users
 from cti.users.models import ROLES, User
@@ -41,51 +40,7 @@ def roles_of(handler: object) -> frozenset[str] | None:
     return getattr(handler, "cti_roles", None)
 
 
-class LoginThrottle:
-    """At most ``limit`` failed logins per (username, address) within ``window`` seconds. In memory, bounded."""
-
-    def __init__(self, limit: int = 5, window: float = 300.0, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 10_000) -> None:
-        self.limit, self.window, self._clock, self._max_keys = limit, window, clock, max_keys
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-
-    def retry_after(self, username: str, address: str) -> float:
-        """Seconds until this pair may try again (0: now)."""
-        q = self._recent((username.casefold(), address))
-        if q is None or len(q) < self.limit:
-            return 0.0
-        return max(0.0, q[0] + self.window - self._clock())
-
-    def failed(self, username: str, address: str) -> None:
-        if len(self._failures) >= self._max_keys:
-            self._prune()
-        self._failures.setdefault((username.casefold(), address), deque(maxlen=self.limit)).append(self._clock())
-
-    def succeeded(self, username: str, address: str) -> None:
-        self._failures.pop((username.casefold(), address), None)
-
-    def _recent(self, key: tuple[str, str]) -> deque[float] | None:
-        q = self._failures.get(key)
-        if q is None:
-            return None
-        horizon = self._clock() - self.window
-        while q and q[0] <= horizon:
-            q.popleft()
-        if not q:
-            del self._failures[key]
-            return None
-        return q
-
-    def _prune(self) -> None:
-        for key in list(self._failures):
-            self._recent(key)
-        while len(self._failures) >= self._max_keys:  # still full of live entries: drop the oldest
-            del self._failures[next(iter(self._failures))]
-
-
 THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginThrottle)
-
-
 MAX_NEXT = 2000  # characters; a page of this console is never further away
 
 
@@ -125,13 +80,14 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     username = str(form.get("username", "")).strip()[:64]
     password = str(form.get("password", ""))[:1024]
     target = safe_next(str(form.get("next", "")))
-    address = request.remote or "?"
+    address = request.remote or "?"  # the client's, behind a trusted proxy too (middleware.real_remote)
     throttle = request.app[THROTTLE]
     context = {"next": target, "username": username, "error": None}
     wait = throttle.retry_after(username, address)
-    if wait > 0:
-        log.warning("login throttled: user %r from %s", username, address)  # %r: no CR/LF in logs
-        context["error"] = ("login.throttled", {"minutes": max(1, round(wait / 60))})
+    if wait is not None:
+        log.warning("login throttled (%s): user %r from %s", wait.scope, username, address)  # %r: no CR/LF in logs
+        message = "login.throttled" if wait.scope == "user" else "login.throttled_address"
+        context["error"] = (message, {"minutes": max(1, round(wait.seconds / 60))})
         return await render(request, "login.html", context, status=429)
     db = request.app[keys.DB]
     async with db.session() as s:

@@ -1,6 +1,6 @@
-"""The request pipeline: error pages, who is calling (and may they), CSRF on state changes.
+"""The request pipeline: the client's address, error pages, who is calling (and may they), CSRF.
 
-Order (outermost first): aiohttp-session → errors → gate → csrf → handler.
+Order (outermost first): real_remote → aiohttp-session → errors → gate → csrf → handler.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp_session import get_session
 
-from cti.http import csrf, i18n, keys
+from cti.http import csrf, forwarded, i18n, keys
 from cti.http.auth import PUBLIC, roles_of
 from cti.http.security import same_origin
 from cti.http.templating import LANG_KEY, USER_KEY, error_page, render
@@ -25,6 +25,22 @@ _ERROR_KEYS = {400: "error.400", 401: "error.401", 403: "error.403", 404: "error
 def _wants_json(request: web.Request) -> bool:
     return (request.path in ("/ws", "/status") or request.path.startswith("/api/")
             or "application/json" in request.headers.get("Accept", ""))
+
+
+@web.middleware
+async def real_remote(request: web.Request, handler) -> web.StreamResponse:
+    """Behind a trusted reverse proxy, ``request.remote`` becomes the client's address (``cti.http.forwarded``).
+
+    It runs first, so every later step — the session, the login throttle, every log line —
+    sees the client, not the proxy.
+    """
+    trusted = request.app[keys.SETTINGS].trusted_proxies
+    if trusted:
+        header = ",".join(request.headers.getall(forwarded.HEADER, ()))
+        address = forwarded.client_address(request.remote, header, trusted)
+        if address != request.remote:
+            request = request.clone(remote=address)
+    return await handler(request)
 
 
 @web.middleware
