@@ -24,6 +24,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC: frozenset[str] = frozenset({"*public*"})
 EVERYONE = frozenset(ROLES)
 SUPERVISORS = frozenset({"supervisor", "admin"})
+LANG_COOKIE = "cti_lang"  # a visitor's language choice (no session before a login)
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def allow(roles: frozenset[str]) -> Callable[[Handler], Handler]:
@@ -112,16 +114,21 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 @allow(PUBLIC)
 async def set_language(request: web.Request) -> web.StreamResponse:
+    """A user's choice is stored with the user; a visitor's in a plain cookie (no session row before a login)."""
     form = await request.post()
     lang = str(form.get("lang", ""))
-    if lang in LANGUAGES:
-        user: User | None = request.get(USER_KEY)
-        if user is not None:
-            async with request.app[keys.DB].session() as s:
-                await s.execute(update(User).where(User.id == user.id).values(language=lang))
-                record(s, actor=user.username, entity="user", entity_id=user.id, action="language",
-                       before={"language": user.language}, after={"language": lang})
-                await s.commit()
-        else:
-            (await get_session(request))["lang"] = lang
-    raise web.HTTPFound(safe_next(str(form.get("next", ""))))
+    found = web.HTTPFound(safe_next(str(form.get("next", ""))))
+    user: User | None = request.get(USER_KEY)
+    if lang not in LANGUAGES:
+        raise found
+    if user is None:
+        secure = True if request.app[keys.SETTINGS].cookie_secure else None
+        found.set_cookie(LANG_COOKIE, lang, path="/", max_age=LANG_COOKIE_SECONDS, httponly=True, samesite="Lax",
+                         secure=secure)
+        raise found
+    async with request.app[keys.DB].session() as s:
+        await s.execute(update(User).where(User.id == user.id).values(language=lang))
+        record(s, actor=user.username, entity="user", entity_id=user.id, action="language",
+               before={"language": user.language}, after={"language": lang})
+        await s.commit()
+    raise found

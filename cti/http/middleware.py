@@ -11,8 +11,8 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp_session import get_session
 
-from cti.http import csrf, forwarded, i18n, keys
-from cti.http.auth import PUBLIC, roles_of
+from cti.http import csrf, forwarded, i18n, keys, login_csrf
+from cti.http.auth import LANG_COOKIE, PUBLIC, roles_of
 from cti.http.security import same_origin
 from cti.http.templating import LANG_KEY, USER_KEY, error_page, render
 from cti.users.models import User
@@ -67,9 +67,9 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
     if isinstance(route.resource, web.StaticResource):
         return await handler(request)
     user = await current_user(request)
-    session = await get_session(request)
     request[USER_KEY] = user
-    request[LANG_KEY] = i18n.pick(user.language if user else None, session.get("lang"), settings.language)
+    request[LANG_KEY] = i18n.pick(user.language if user else None, request.cookies.get(LANG_COOKIE),
+                                  settings.language)
     if request.match_info.http_exception is not None:  # 404 / 405: let the error page say so
         return await handler(request)
     roles = roles_of(request.match_info.handler)
@@ -91,10 +91,13 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
 
 @web.middleware
 async def csrf_check(request: web.Request, handler) -> web.StreamResponse:
-    """Every state-changing request carries the session's CSRF token and, if it says, our Origin."""
+    """Every state-changing request carries a CSRF token and, if it says, our Origin.
+
+    A logged-in user's is the session's; a visitor's (login form, language switch) the signed login-form token.
+    """
     if request.method in csrf.SAFE_METHODS or isinstance(request.match_info.route.resource, web.StaticResource):
         return await handler(request)
-    if not same_origin(request, request.app[keys.SETTINGS], required=False) or not await csrf.valid(request):
+    if not same_origin(request, request.app[keys.SETTINGS], required=False) or not await _token_ok(request):
         log.warning("CSRF check failed: %s %r from %s", request.method, request.path, request.remote)
         if request.path == "/login":  # the login page sat open too long: say so on a fresh form
             context = {"next": "/", "username": "", "error": ("error.csrf", {})}
@@ -103,6 +106,12 @@ async def csrf_check(request: web.Request, handler) -> web.StreamResponse:
             return web.json_response({"error": "csrf"}, status=403)
         return await error_page(request, 403, "error.csrf")
     return await handler(request)
+
+
+async def _token_ok(request: web.Request) -> bool:
+    if request.get(USER_KEY) is not None:
+        return await csrf.valid(request)
+    return await request.app[login_csrf.FORMS].valid(request, await csrf.submitted(request))
 
 
 async def current_user(request: web.Request) -> User | None:

@@ -6,6 +6,7 @@ import aiohttp_session
 from aiohttp import web
 
 from cti.http import auth, call_pages, console, customer_pages, keys, middleware, push, security, status, templating
+from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
 from cti.http.throttle import LoginThrottle
 from cti.http.webdir import web_dir
@@ -15,6 +16,7 @@ def setup_web(app: web.Application) -> None:
     storage = DbSessionStorage(app[keys.DB], app[keys.SETTINGS])
     app[STORAGE] = storage
     app[auth.THROTTLE] = LoginThrottle()
+    app[FORMS] = LoginForms(app[keys.DB], app[keys.SETTINGS])
     templating.setup(app)
     app.middlewares.append(middleware.real_remote)  # before the session: it sees the client too
     aiohttp_session.setup(app, storage)
