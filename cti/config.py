@@ -25,6 +25,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from cti.users.models import ROLES
+
 LANGUAGES = ("zh", "en")
 
 
@@ -57,6 +59,7 @@ class Settings(BaseSettings):
     outside_prefixes: Annotated[tuple[str, ...], NoDecode] = ()  # "9" or "9,0": dial-out digits a PBX may prefix
 
     session_hours: float = Field(12.0, gt=0)
+    export_roles: Annotated[tuple[str, ...], NoDecode] = ("supervisor", "admin")  # who may export data
     cookie_secure: bool = False  # set true behind HTTPS
 
     sim_calls_per_minute: float = Field(10.0, ge=0)
@@ -96,6 +99,15 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return tuple(p.strip() for p in v.split(",") if p.strip())
         return v
+
+    @field_validator("export_roles", mode="before")
+    @classmethod
+    def _known_roles(cls, v: Any) -> Any:
+        roles = tuple(r.strip() for r in v.split(",") if r.strip()) if isinstance(v, str) else tuple(v)
+        for role in roles:
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r}; use {', '.join(ROLES[:-1])} or {ROLES[-1]}")
+        return roles
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

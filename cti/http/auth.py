@@ -12,7 +12,7 @@ from aiohttp_session import get_session
 from sqlalchemy import update
 
 from cti.audit import record
-from cti.config import LANGUAGES
+from cti.config import LANGUAGES, Settings
 from cti.http import keys, sessions
 from cti.http.throttle import LoginThrottle
 from cti.http.templating import USER_KEY, render
@@ -28,8 +28,14 @@ LANG_COOKIE = "cti_lang"  # a visitor's language choice (no session before a log
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def allow(roles: frozenset[str]) -> Callable[[Handler], Handler]:
-    """Mark a handler with who may call it; unmarked handlers are refused (deny by default)."""
+Rule = frozenset[str] | Callable[[Settings], frozenset[str]]
+
+
+def allow(roles: Rule) -> Callable[[Handler], Handler]:
+    """Mark a handler with who may call it: roles, ``PUBLIC``, or a function of the settings (``exporters``).
+
+    Unmarked handlers are refused (deny by default). docs/PERMISSIONS.md lists every route's rule.
+    """
 
     def mark(handler: Handler) -> Handler:
         handler.cti_roles = roles  # type: ignore[attr-defined]
@@ -38,8 +44,20 @@ def allow(roles: frozenset[str]) -> Callable[[Handler], Handler]:
     return mark
 
 
-def roles_of(handler: object) -> frozenset[str] | None:
-    return getattr(handler, "cti_roles", None)
+def roles_of(handler: object, settings: Settings) -> frozenset[str] | None:
+    """The roles that may call this handler (``PUBLIC`` for anyone), or None when it has no rule."""
+    rule = getattr(handler, "cti_roles", None)
+    return rule(settings) if callable(rule) else rule
+
+
+def exporters(settings: Settings) -> frozenset[str]:
+    """Who may export the call log or customer data: ``CTI_EXPORT_ROLES`` (supervisors and administrators)."""
+    return frozenset(settings.export_roles)
+
+
+def may_export(request: web.Request) -> bool:
+    user: User | None = request.get(USER_KEY)
+    return user is not None and user.role in exporters(request.app[keys.SETTINGS])
 
 
 THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginThrottle)

@@ -72,7 +72,7 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
                                   settings.language)
     if request.match_info.http_exception is not None:  # 404 / 405: let the error page say so
         return await handler(request)
-    roles = roles_of(request.match_info.handler)
+    roles = roles_of(request.match_info.handler, settings)
     if roles is None:
         log.error("route %r has no roles: refused", request.path)
         raise web.HTTPForbidden()
