@@ -14,8 +14,8 @@ from sqlalchemy import update
 from cti.audit import record
 from cti.config import LANGUAGES, Settings
 from cti.http import keys, sessions
-from cti.http.throttle import LoginThrottle
 from cti.http.templating import USER_KEY, render
+from cti.http.throttle import LoginThrottle
 from cti.users import service as users
 from cti.users.models import ROLES, User
 

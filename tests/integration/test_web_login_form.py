@@ -12,7 +12,6 @@ import asyncio
 import time
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 from web_support import PASSWORD, csrf_from, page_token, web  # noqa: F401
