@@ -61,3 +61,15 @@ async def test_the_log_names_the_client_not_the_proxy(proxied, caplog):
     caplog.set_level(logging.INFO, logger="cti.http.auth")
     await attempt(await proxied.client(), "agent1", "wrong-password", "198.51.100.7")
     assert "login failed: user 'agent1' from 198.51.100.7" in caplog.text
+
+
+async def test_behind_a_trusted_proxy_the_console_and_its_push_channel_work(proxied):
+    client = await proxied.client()
+    resp = await attempt(client, "agent1", PASSWORD, "198.51.100.1")
+    assert resp.status == 302
+    headers = {"X-Forwarded-For": "198.51.100.1"}
+    assert (await client.get("/", headers=headers)).status == 200
+    ws = await client.ws_connect("/ws", headers=dict(headers, Origin=proxied.origin))
+    hello = await ws.receive_json(timeout=5)
+    assert hello["type"] == "hello"
+    await ws.close()
