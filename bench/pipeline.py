@@ -1,9 +1,10 @@
 """Benchmark part (c): the real service in its own process, fed by the fake PBX, pops to real consoles.
 
-Steps: a temporary SQLite file is migrated, seeded with the demo data and one
-bench agent per console (``agent3000`` … bound to ``PJSIP/3000`` …); the
-service is started on it once so every console logs in through the login
-form (argon2, CSRF); that database, sessions included, is the template every
+Steps: a temporary SQLite file is migrated, seeded with the demo data, one
+bench agent per console (``agent3000`` … bound to ``PJSIP/3000`` …) and one
+supervisor, who reads ``/status`` (its details are for supervisors); the
+service is started on it once so every console, and the supervisor, logs in
+through the login form (argon2, CSRF); that database, sessions included, is the template every
 measured run starts from (a fresh copy each time). A run starts the fake PBX,
 the service (``bench/service_proc.py``) and the WebSockets, plays the stream,
 then polls ``/status`` until every AMI event was received and every bus
@@ -31,6 +32,7 @@ from fakepbx import FakePbx
 from stream import AGENT_BASE, CACHE, GIVEN, SURNAMES, Stream
 
 HERE = Path(__file__).resolve().parent
+WATCHER = "benchwatch"  # the supervisor whose session polls /status
 
 
 @dataclass
@@ -83,6 +85,7 @@ async def prepare_db(path: Path, consoles: int) -> None:
             name = names.choice(SURNAMES) + "".join(names.choices(GIVEN, k=2))
             s.add(User(username=f"agent{AGENT_BASE + i}", display_name=name, password_hash=hashed, role="agent",
                        interface=f"PJSIP/{AGENT_BASE + i}"))
+        s.add(User(username=WATCHER, display_name="Bench", password_hash=hashed, role="supervisor"))
         await s.commit()
     await db.close()
 
@@ -137,8 +140,11 @@ class ServiceProcess:
         return json.loads(line) if line else {}
 
 
-async def login_all(template: Path, consoles: int, log: Path) -> tuple[list[str], float]:
-    """Start the service on the template database once and log every console in; returns the cookies."""
+async def login_all(template: Path, consoles: int, log: Path) -> tuple[list[str], str, float]:
+    """Start the service on the template database once and log every console and the watcher in.
+
+    Returns the consoles' session cookies, the watcher's, and how long the consoles' logins took.
+    """
     pbx = FakePbx(None)  # answers the login and the resync, writes nothing
     service = ServiceProcess(template, await pbx.start(), log)
     await service.start()
@@ -151,18 +157,21 @@ async def login_all(template: Path, consoles: int, log: Path) -> tuple[list[str]
                 return await login(service.base, f"agent{AGENT_BASE + i}")
 
         tokens = await asyncio.gather(*(one(i) for i in range(consoles)))
+        took = time.perf_counter() - started
+        watcher = await login(service.base, WATCHER)
     finally:
         await service.stop()
         await pbx.close()
-    return list(tokens), time.perf_counter() - started
+    return list(tokens), watcher, took
 
 
-async def wait_handled(base: str, expected: int, timeout: float = 600.0) -> tuple[float, dict]:
-    """Poll /status until the bridge has every event and every subscriber everything; returns (when, status)."""
+async def wait_handled(base: str, watcher: str, expected: int, timeout: float = 600.0) -> tuple[float, dict]:
+    """Poll /status (as the supervisor ``watcher``, a session cookie) until the bridge has every event and
+    every subscriber everything; returns (when, status)."""
     deadline = time.perf_counter() + timeout
     seen: tuple | None = None
     first_done = 0.0
-    async with aiohttp.ClientSession(base) as http:
+    async with aiohttp.ClientSession(base, headers={"Cookie": f"cti_session={watcher}"}) as http:
         while time.perf_counter() < deadline:
             at = time.perf_counter()
             async with http.get("/status") as resp:
@@ -183,8 +192,8 @@ async def wait_handled(base: str, expected: int, timeout: float = 600.0) -> tupl
     raise TimeoutError(f"the service did not handle {expected} events within {timeout:g}s")
 
 
-async def run_once(stream: Stream, template: Path, tokens: list[str], work: Path, *, rate: float | None,
-                   profile: str = "") -> RunResult:
+async def run_once(stream: Stream, template: Path, tokens: list[str], watcher: str, work: Path, *,
+                   rate: float | None, profile: str = "") -> RunResult:
     mode = f"paced-{rate:g}" if rate else "throughput"
     db = work / f"{mode}.db"
     for suffix in ("", "-wal", "-shm"):
@@ -199,7 +208,7 @@ async def run_once(stream: Stream, template: Path, tokens: list[str], work: Path
         await consoles.connect(service.base)
         await asyncio.sleep(0.5)  # let the login bursts settle
         first, last_write = await pbx.play(rate)
-        handled_at, _ = await wait_handled(service.base, stream.events)
+        handled_at, _ = await wait_handled(service.base, watcher, stream.events)
         await asyncio.sleep(1.0)  # the last pushes on their way to the consoles
         end = max(handled_at, consoles.last_at)
         await service.stop_profiler()
@@ -222,19 +231,19 @@ async def pipeline(stream: Stream, consoles: int, rates: list[float], *, profile
         template = work / "template.db"
         await prepare_db(template, consoles)
         say(f"  (c) database ready: {template} (migrated, demo data, {consoles} agents)")
-        tokens, took = await login_all(template, consoles, CACHE / "service-login.log")
+        tokens, watcher, took = await login_all(template, consoles, CACHE / "service-login.log")
         say(f"  (c) {consoles} consoles logged in through /login in {took:.1f}s")
         out: dict = {"login_seconds": took}
         if profile:
             prof = str(CACHE / ("service-throughput.prof" if profile == "cprofile" else "service-throughput.txt"))
-            await run_once(stream, template, tokens, work, rate=None, profile=prof)
+            await run_once(stream, template, tokens, watcher, work, rate=None, profile=prof)
             out["profile"] = prof
             say(f"  (c) profiled run ({profile}) written to {prof}")
-        out["throughput"] = await run_once(stream, template, tokens, work, rate=None)
+        out["throughput"] = await run_once(stream, template, tokens, watcher, work, rate=None)
         say(f"  (c) throughput run done in {out['throughput'].elapsed:.1f}s")
         out["paced"] = []
         for rate in rates:
-            run = await run_once(stream, template, tokens, work, rate=rate)
+            run = await run_once(stream, template, tokens, watcher, work, rate=rate)
             out["paced"].append(run)
             say(f"  (c) paced run at {rate:g} calls/s done in {run.elapsed:.1f}s")
         return out

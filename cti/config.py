@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import zoneinfo
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +24,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from cti.users.models import ROLES
 
 LANGUAGES = ("zh", "en")
 
@@ -47,6 +50,8 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=1, le=65535)
     public_origin: str = ""  # e.g. https://cti.example.com behind a proxy; "" = derive from Host
+    # the reverse proxies whose X-Forwarded-For is believed: "10.0.0.5" or "10.0.0.5,10.1.0.0/16"
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
 
     default_region: str = "CN"
     timezone: str = "Asia/Shanghai"
@@ -54,6 +59,7 @@ class Settings(BaseSettings):
     outside_prefixes: Annotated[tuple[str, ...], NoDecode] = ()  # "9" or "9,0": dial-out digits a PBX may prefix
 
     session_hours: float = Field(12.0, gt=0)
+    export_roles: Annotated[tuple[str, ...], NoDecode] = ("supervisor", "admin")  # who may export data
     cookie_secure: bool = False  # set true behind HTTPS
 
     sim_calls_per_minute: float = Field(10.0, ge=0)
@@ -93,6 +99,30 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return tuple(p.strip() for p in v.split(",") if p.strip())
         return v
+
+    @field_validator("export_roles", mode="before")
+    @classmethod
+    def _known_roles(cls, v: Any) -> Any:
+        roles = tuple(r.strip() for r in v.split(",") if r.strip()) if isinstance(v, str) else tuple(v)
+        for role in roles:
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r}; use {', '.join(ROLES[:-1])} or {ROLES[-1]}")
+        return roles
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_networks(cls, v: Any) -> Any:
+        items = v.split(",") if isinstance(v, str) else v
+        networks = []
+        for item in items:
+            text = str(item).strip()
+            if not text:
+                continue
+            try:
+                networks.append(ip_network(text))
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or network: {text!r} ({exc})") from None
+        return tuple(networks)
 
     @field_validator("database_url")
     @classmethod

@@ -1,20 +1,21 @@
-"""Login, logout, language choice, per-route roles and the failed-login throttle."""
+"""Login, logout, language choice, per-route roles, and where a login may send the browser next."""
 
 from __future__ import annotations
 
 import logging
-import time
-from collections import deque
+import unicodedata
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp_session import get_session
 from sqlalchemy import update
 
 from cti.audit import record
-from cti.config import LANGUAGES
+from cti.config import LANGUAGES, Settings
 from cti.http import keys, sessions
 from cti.http.templating import USER_KEY, render
+from cti.http.throttle import LoginThrottle
 from cti.users import service as users
 from cti.users.models import ROLES, User
 
@@ -24,10 +25,18 @@ PUBLIC: frozenset[str] = frozenset({"*public*"})
 EVERYONE = frozenset(ROLES)
 SUPERVISORS = frozenset({"supervisor", "admin"})
 ADMINS = frozenset({"admin"})
+LANG_COOKIE = "cti_lang"  # a visitor's language choice (no session before a login)
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def allow(roles: frozenset[str]) -> Callable[[Handler], Handler]:
-    """Mark a handler with who may call it; unmarked handlers are refused (deny by default)."""
+Rule = frozenset[str] | Callable[[Settings], frozenset[str]]
+
+
+def allow(roles: Rule) -> Callable[[Handler], Handler]:
+    """Mark a handler with who may call it: roles, ``PUBLIC``, or a function of the settings (``exporters``).
+
+    Unmarked handlers are refused (deny by default). docs/PERMISSIONS.md lists every route's rule.
+    """
 
     def mark(handler: Handler) -> Handler:
         handler.cti_roles = roles  # type: ignore[attr-defined]
@@ -36,58 +45,44 @@ def allow(roles: frozenset[str]) -> Callable[[Handler], Handler]:
     return mark
 
 
-def roles_of(handler: object) -> frozenset[str] | None:
-    return getattr(handler, "cti_roles", None)
+def roles_of(handler: object, settings: Settings) -> frozenset[str] | None:
+    """The roles that may call this handler (``PUBLIC`` for anyone), or None when it has no rule."""
+    rule = getattr(handler, "cti_roles", None)
+    return rule(settings) if callable(rule) else rule
 
 
-class LoginThrottle:
-    """At most ``limit`` failed logins per (username, address) within ``window`` seconds. In memory, bounded."""
+def exporters(settings: Settings) -> frozenset[str]:
+    """Who may export the call log or customer data: ``CTI_EXPORT_ROLES`` (supervisors and administrators)."""
+    return frozenset(settings.export_roles)
 
-    def __init__(self, limit: int = 5, window: float = 300.0, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 10_000) -> None:
-        self.limit, self.window, self._clock, self._max_keys = limit, window, clock, max_keys
-        self._failures: dict[tuple[str, str], deque[float]] = {}
 
-    def retry_after(self, username: str, address: str) -> float:
-        """Seconds until this pair may try again (0: now)."""
-        q = self._recent((username.casefold(), address))
-        if q is None or len(q) < self.limit:
-            return 0.0
-        return max(0.0, q[0] + self.window - self._clock())
-
-    def failed(self, username: str, address: str) -> None:
-        if len(self._failures) >= self._max_keys:
-            self._prune()
-        self._failures.setdefault((username.casefold(), address), deque(maxlen=self.limit)).append(self._clock())
-
-    def succeeded(self, username: str, address: str) -> None:
-        self._failures.pop((username.casefold(), address), None)
-
-    def _recent(self, key: tuple[str, str]) -> deque[float] | None:
-        q = self._failures.get(key)
-        if q is None:
-            return None
-        horizon = self._clock() - self.window
-        while q and q[0] <= horizon:
-            q.popleft()
-        if not q:
-            del self._failures[key]
-            return None
-        return q
-
-    def _prune(self) -> None:
-        for key in list(self._failures):
-            self._recent(key)
-        while len(self._failures) >= self._max_keys:  # still full of live entries: drop the oldest
-            del self._failures[next(iter(self._failures))]
+def may_export(request: web.Request) -> bool:
+    user: User | None = request.get(USER_KEY)
+    return user is not None and user.role in exporters(request.app[keys.SETTINGS])
 
 
 THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginThrottle)
+MAX_NEXT = 2000  # characters; a page of this console is never further away
 
 
 def safe_next(target: str | None) -> str:
-    """Only a local path may follow a login or a language switch (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target or "\r" in target:
+    """The path a login or a language switch may send the browser to next; "/" for anything else.
+
+    Browsers are lenient where a redirect must not be: they drop tabs and newlines, read ``\\``
+    as ``/`` and trim spaces and controls, so ``/\\t/evil.example`` becomes ``//evil.example``,
+    another site. Only a plain local path passes: it starts with exactly one ``/``, has no
+    backslash, no control, format or separator character anywhere (C0, DEL, C1, tab, CR, LF,
+    zero-width and Unicode spaces), and parses with neither scheme nor host.
+
+    >>> safe_next("/calls?since=2026-11-01#x"), safe_next("/\t/evil.example"), safe_next("//evil.example")
+    ('/calls?since=2026-11-01#x', '/', '/')
+    """
+    if not target or len(target) > MAX_NEXT or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(unicodedata.category(ch)[0] in "CZ" or ch.isspace() for ch in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return "/"
     return target
 
@@ -106,13 +101,14 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     username = str(form.get("username", "")).strip()[:64]
     password = str(form.get("password", ""))[:1024]
     target = safe_next(str(form.get("next", "")))
-    address = request.remote or "?"
+    address = request.remote or "?"  # the client's, behind a trusted proxy too (middleware.real_remote)
     throttle = request.app[THROTTLE]
     context = {"next": target, "username": username, "error": None}
     wait = throttle.retry_after(username, address)
-    if wait > 0:
-        log.warning("login throttled: user %r from %s", username, address)  # %r: no CR/LF in logs
-        context["error"] = ("login.throttled", {"minutes": max(1, round(wait / 60))})
+    if wait is not None:
+        log.warning("login throttled (%s): user %r from %s", wait.scope, username, address)  # %r: no CR/LF in logs
+        message = "login.throttled" if wait.scope == "user" else "login.throttled_address"
+        context["error"] = (message, {"minutes": max(1, round(wait.seconds / 60))})
         return await render(request, "login.html", context, status=429)
     db = request.app[keys.DB]
     async with db.session() as s:
@@ -137,16 +133,21 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 @allow(PUBLIC)
 async def set_language(request: web.Request) -> web.StreamResponse:
+    """A user's choice is stored with the user; a visitor's in a plain cookie (no session row before a login)."""
     form = await request.post()
     lang = str(form.get("lang", ""))
-    if lang in LANGUAGES:
-        user: User | None = request.get(USER_KEY)
-        if user is not None:
-            async with request.app[keys.DB].session() as s:
-                await s.execute(update(User).where(User.id == user.id).values(language=lang))
-                record(s, actor=user.username, entity="user", entity_id=user.id, action="language",
-                       before={"language": user.language}, after={"language": lang})
-                await s.commit()
-        else:
-            (await get_session(request))["lang"] = lang
-    raise web.HTTPFound(safe_next(str(form.get("next", ""))))
+    found = web.HTTPFound(safe_next(str(form.get("next", ""))))
+    user: User | None = request.get(USER_KEY)
+    if lang not in LANGUAGES:
+        raise found
+    if user is None:
+        secure = True if request.app[keys.SETTINGS].cookie_secure else None
+        found.set_cookie(LANG_COOKIE, lang, path="/", max_age=LANG_COOKIE_SECONDS, httponly=True, samesite="Lax",
+                         secure=secure)
+        raise found
+    async with request.app[keys.DB].session() as s:
+        await s.execute(update(User).where(User.id == user.id).values(language=lang))
+        record(s, actor=user.username, entity="user", entity_id=user.id, action="language",
+               before={"language": user.language}, after={"language": lang})
+        await s.commit()
+    raise found

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from cti.calls import export, queries as calls
 from cti.customers.models import Customer
 from cti.http import keys
-from cti.http.auth import EVERYONE, allow
+from cti.http.auth import EVERYONE, allow, exporters, may_export
 from cti.http.console import agent_names
 from cti.http.i18n import phone_display
 from cti.http.templating import render
@@ -84,6 +84,7 @@ async def call_log(request: web.Request) -> web.StreamResponse:
         "prev_url": _url("/calls", query, page - 1) if page > 1 else "",
         "next_url": _url("/calls", query, page + 1) if page < pages else "",
         "export_query": urlencode(query),
+        "can_export": may_export(request),
         "dispositions": calls.DISPOSITIONS,
         "agents": await agent_names(request),
         "nav": "calls",
@@ -142,11 +143,11 @@ async def _export(request: web.Request, kind: str) -> web.StreamResponse:
     return response
 
 
-@allow(EVERYONE)
+@allow(exporters)
 async def export_csv(request: web.Request) -> web.StreamResponse:
     return await _export(request, "csv")
 
 
-@allow(EVERYONE)
+@allow(exporters)
 async def export_xlsx(request: web.Request) -> web.StreamResponse:
     return await _export(request, "xlsx")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -16,3 +16,9 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 DB: web.AppKey[Database] = web.AppKey("db")
 HUB: web.AppKey[Hub] = web.AppKey("hub")
 SERVICE: web.AppKey[Service] = web.AppKey("service")
+
+
+def request_key(name: str, kind: type) -> Any:
+    """A typed request key (aiohttp >= 3.13), or a plain string on older aiohttp."""
+    factory = getattr(web, "RequestKey", None)
+    return factory(name, kind) if factory else name

@@ -6,17 +6,21 @@ import aiohttp_session
 from aiohttp import web
 
 from cti.http import admin_pages, auth, call_pages, console, customer_pages, keys, middleware, push, security, status, templating
+from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
+from cti.http.throttle import LoginThrottle
 from cti.http.webdir import web_dir
 
 
 def setup_web(app: web.Application) -> None:
     storage = DbSessionStorage(app[keys.DB], app[keys.SETTINGS])
     app[STORAGE] = storage
-    app[auth.THROTTLE] = auth.LoginThrottle()
+    app[auth.THROTTLE] = LoginThrottle()
+    app[FORMS] = LoginForms(app[keys.DB], app[keys.SETTINGS])
     app[push.PUSH_SESSIONS] = watch = push.PushSessions()
     app.cleanup_ctx.append(watch.context)
     templating.setup(app)
+    app.middlewares.append(middleware.real_remote)  # before the session: it sees the client too
     aiohttp_session.setup(app, storage)
     app.middlewares.extend([middleware.errors, middleware.gate, middleware.csrf_check])
     app.on_response_prepare.append(security.add_headers)

@@ -3,8 +3,11 @@
 The cookie holds a random token (256 bits); the table stores only its SHA-256,
 so a copy of the database does not hand out logins. A session expires
 ``settings.session_hours`` after login (absolute, not sliding) and can be
-revoked: logout, a deactivated user, or an administrator. At login the
-pre-login session is revoked and a new token is issued (no session fixation).
+revoked: logout, a deactivated user, or an administrator. A row is written only
+at a successful login, with a new token (no session fixation: any session the
+browser had is revoked); a visitor who is not logged in gets no row, whatever
+is requested (the login form's CSRF token and the language choice are cookies),
+so nobody can grow the table without a password.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from cti.store import Database, utcnow
 from cti.users.models import WebSession
 
 COOKIE = "cti_session"
-ANONYMOUS_TTL = dt.timedelta(hours=2)  # a pre-login session only carries the login form's CSRF token
 TOUCH_EVERY = dt.timedelta(minutes=5)
 PURGE_EVERY = 600.0
 
@@ -70,17 +72,19 @@ class DbSessionStorage(AbstractStorage):
             return
         data = dict(session)
         uid = data.get("uid")
+        if token is None and not isinstance(uid, int):
+            return  # no row before a login
         async with self._db.session() as s:
             if token is None:
                 token = secrets.token_urlsafe(32)
                 now = utcnow()
                 s.add(WebSession(id=digest(token), user_id=uid, data=data, created_at=now, last_seen_at=now,
-                                 expires_at=now + (self._ttl if uid else ANONYMOUS_TTL)))
+                                 expires_at=now + self._ttl))
                 session.set_new_identity(token)
             else:
                 await s.execute(update(WebSession).where(WebSession.id == digest(token)).values(data=data, user_id=uid))
             await s.commit()
-        self.save_cookie(response, token, max_age=int(self._ttl.total_seconds()) if uid else None)
+        self.save_cookie(response, token, max_age=int(self._ttl.total_seconds()))
         await self._purge()
 
     async def live_row(self, token: str) -> WebSession | None:
@@ -122,7 +126,7 @@ async def revoke_user(db: Database, user_id: int) -> int:
 
 
 async def start_login(request: web.Request, db: Database, user_id: int) -> Session:
-    """Discard the pre-login session and open a new one for this user (new token, new CSRF token)."""
+    """Revoke any session the browser had and open a new one for this user (new token, new CSRF token)."""
     old = await get_session(request)
     if old.identity:
         await revoke(db, old.identity)

@@ -1,4 +1,11 @@
-"""``GET /status``: each component on its own; 200 when all are ok, 503 otherwise. No login."""
+"""``GET /status``: 200 when every component is ok, 503 otherwise; open to anyone, details to supervisors.
+
+Monitors need no login: they read the status code, and the body says only
+``{"ok": true}`` or ``{"ok": false}``. The details — each component on its own,
+with whatever it reports (the PBX's host and port, its last error text, queue
+depths, the version) — are for logged-in supervisors and administrators only:
+they help whoever attacks the service as much as whoever runs it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from cti.http import keys
-from cti.http.auth import PUBLIC, allow
+from cti.http.auth import PUBLIC, SUPERVISORS, allow
+from cti.http.templating import USER_KEY
 
 DB_TIMEOUT = 3.0
 BUS_DEPTH_LIMIT = 5000  # a subscriber this far behind is not ok
@@ -38,9 +46,15 @@ async def status(request: web.Request) -> web.Response:
     if scheduler is not None:  # the campaign scheduler, once the service has one
         components["scheduler"] = await _component(scheduler)
     ok = all(c["ok"] for c in components.values())
-    body = {"ok": ok, "version": version(), "uptime_seconds": int(time.time() - service.started_at),
-            "components": components}
+    body: dict[str, Any] = {"ok": ok}
+    if _may_see_details(request):
+        body.update(version=version(), uptime_seconds=int(time.time() - service.started_at), components=components)
     return web.json_response(body, status=200 if ok else 503)
+
+
+def _may_see_details(request: web.Request) -> bool:
+    user = request.get(USER_KEY)
+    return user is not None and user.role in SUPERVISORS
 
 
 async def _database(request: web.Request) -> dict[str, Any]:

@@ -10,18 +10,12 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from cti.http import csrf, i18n, keys
+from cti.http import csrf, i18n, keys, login_csrf
 from cti.http.webdir import web_dir
 
 
-def _request_key(name: str, kind: type) -> Any:
-    """A typed request key (aiohttp >= 3.13), or a plain string on older aiohttp."""
-    factory = getattr(web, "RequestKey", None)
-    return factory(name, kind) if factory else name
-
-
-USER_KEY = _request_key("cti.user", object)  # request[USER_KEY]: the logged-in User, or None
-LANG_KEY = _request_key("cti.lang", str)  # request[LANG_KEY]: "zh" or "en"
+USER_KEY = keys.request_key("cti.user", object)  # request[USER_KEY]: the logged-in User, or None
+LANG_KEY = keys.request_key("cti.lang", str)  # request[LANG_KEY]: "zh" or "en"
 
 
 def setup(app: web.Application) -> None:
@@ -50,8 +44,11 @@ async def render(request: web.Request, template: str, context: dict[str, Any] | 
                  *, status: int = 200) -> web.Response:
     lang = request.get(LANG_KEY) or i18n.pick(request.app[keys.SETTINGS].language)
     user = request.get(USER_KEY)
-    # Anonymous visitors only get a token (hence a session row) on the login page.
-    token = await csrf.token(request) if user is not None or template == "login.html" else ""
+    forms = request.app[login_csrf.FORMS]
+    if user is not None:
+        token = await csrf.token(request)
+    else:  # a visitor posts only from the login page: its form and language switch, no session row
+        token = await forms.token(request) if template == "login.html" else ""
     base = {
         "lang": lang,
         "user": user,
@@ -62,6 +59,7 @@ async def render(request: web.Request, template: str, context: dict[str, Any] | 
     }
     base.update(context or {})
     response = aiohttp_jinja2.render_template(template, request, base, status=status)
+    forms.set_cookie(request, response)
     response.headers["Content-Language"] = "zh-CN" if lang == "zh" else "en"
     return response
 

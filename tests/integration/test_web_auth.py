@@ -52,25 +52,24 @@ async def test_repeated_failures_throttle_that_user_from_that_address(web):
     assert other.status == 302
 
 
-async def test_session_cookie_is_httponly_samesite_and_renewed_at_login(web):
+async def test_session_cookie_is_httponly_samesite_and_renewed_at_every_login(web):
     client = await web.client()
-    first = await client.get("/login")
-    pre_login = first.cookies["cti_session"]
-    assert pre_login["httponly"] and pre_login["samesite"] == "Lax" and pre_login["path"] == "/"
-    assert not pre_login["secure"]  # cookie_secure is off in tests; on behind HTTPS
-    token = csrf_from(await first.text())
-    resp = await client.post("/login", data={"username": "agent1", "password": PASSWORD, "csrf_token": token},
-                             allow_redirects=False)
-    cookie = resp.cookies["cti_session"]
-    assert cookie["httponly"] and cookie["samesite"] == "Lax"
-    assert cookie.value != pre_login.value
+    assert "cti_session" not in (await client.get("/login")).cookies  # no session before a login
+    first = await login(client, "agent1", PASSWORD)
+    cookie = first.cookies["cti_session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/"
+    assert not cookie["secure"]  # cookie_secure is off in tests; on behind HTTPS
+    data = {"username": "agent1", "password": PASSWORD, "csrf_token": await page_token(client)}
+    again = await client.post("/login", data=data, allow_redirects=False)  # a login over a live session
+    renewed = again.cookies["cti_session"]
+    assert renewed.value != cookie.value
     async with web.db.session() as s:
-        old = await s.get(WebSession, digest(pre_login.value))
-        new = await s.get(WebSession, digest(cookie.value))
+        old = await s.get(WebSession, digest(cookie.value))
+        new = await s.get(WebSession, digest(renewed.value))
         stored_ids = list(await s.scalars(select(WebSession.id)))
-    assert old.revoked_at is not None  # the pre-login session is discarded
+    assert old.revoked_at is not None  # the session the browser had is discarded
     assert new.user_id == web.users["agent1"] and new.revoked_at is None
-    assert cookie.value not in stored_ids and pre_login.value not in stored_ids  # only hashes are stored
+    assert cookie.value not in stored_ids and renewed.value not in stored_ids  # only hashes are stored
 
 
 async def test_secure_cookie_when_configured(db):
@@ -79,8 +78,13 @@ async def test_secure_cookie_when_configured(db):
     running = await start_web(db, cookie_secure=True)
     try:
         client = await running.client()
-        resp = await client.get("/login")
-        assert resp.cookies["cti_session"]["secure"]
+        page = await client.get("/login")
+        nonce = page.cookies["cti_login"]
+        assert nonce["secure"]  # the client will not send it back over plain HTTP: the test does
+        data = {"username": "agent1", "password": PASSWORD, "csrf_token": csrf_from(await page.text())}
+        resp = await client.post("/login", data=data, headers={"Cookie": f"cti_login={nonce.value}"},
+                                 allow_redirects=False)
+        assert resp.status == 302 and resp.cookies["cti_session"]["secure"]
     finally:
         await client.session.close()
         await running.server.close()

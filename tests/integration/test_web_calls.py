@@ -85,7 +85,7 @@ async def test_pagination_keeps_the_filters(web):
 
 async def test_csv_export_uses_the_filters_and_is_formula_safe(web):
     await seed(web)
-    client = await web.login()
+    client = await web.login("boss")  # exports are for supervisors (docs/PERMISSIONS.md)
     html = await (await client.get("/calls?from=2026-03-10&to=2026-03-10")).text()
     assert 'href="/calls/export.csv?from=2026-03-10&amp;to=2026-03-10"' in html
     resp = await client.get("/calls/export.csv?from=2026-03-10&to=2026-03-10")
@@ -102,7 +102,7 @@ async def test_csv_export_uses_the_filters_and_is_formula_safe(web):
 
 async def test_xlsx_export_opens_in_openpyxl_and_is_formula_safe(web):
     await seed(web)
-    client = await web.login()
+    client = await web.login("boss")  # exports are for supervisors (docs/PERMISSIONS.md)
     resp = await client.get("/calls/export.xlsx", params={"number": "13800138000"})
     assert resp.status == 200
     assert resp.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,6 +119,6 @@ async def test_xlsx_export_opens_in_openpyxl_and_is_formula_safe(web):
 
 async def test_export_of_everything(web):
     await seed(web)
-    client = await web.login()
+    client = await web.login("boss")  # exports are for supervisors (docs/PERMISSIONS.md)
     body = (await (await client.get("/calls/export.csv")).read()).decode("utf-8-sig")
     assert len(list(csv.DictReader(io.StringIO(body)))) == 3

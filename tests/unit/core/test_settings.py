@@ -76,3 +76,39 @@ def test_unknown_key_in_toml_is_refused(tmp_path):
 def test_language_aliases_are_accepted(monkeypatch):
     monkeypatch.setenv("CTI_LANGUAGE", "zh_CN")
     assert load_settings().language == "zh"
+
+
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch):
+    monkeypatch.setenv("CTI_TRUSTED_PROXIES", "10.0.0.1, 10.1.0.0/16,2001:db8::/32")
+    assert [str(n) for n in load_settings().trusted_proxies] == ["10.0.0.1/32", "10.1.0.0/16", "2001:db8::/32"]
+
+
+def test_no_trusted_proxies_by_default():
+    assert load_settings().trusted_proxies == ()
+
+
+def test_trusted_proxies_from_a_toml_list(tmp_path):
+    toml = tmp_path / "cti.toml"
+    toml.write_text('trusted_proxies = ["127.0.0.1", "::1"]\n', encoding="utf-8")
+    assert [str(n) for n in load_settings(str(toml)).trusted_proxies] == ["127.0.0.1/32", "::1/128"]
+
+
+@pytest.mark.parametrize("value", ["proxy.example", "10.0.0.300", "10.0.0.1/8", "10.0.0.1;10.0.0.2"])
+def test_a_wrong_trusted_proxy_is_named_in_one_line(monkeypatch, value):
+    monkeypatch.setenv("CTI_TRUSTED_PROXIES", value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    message = str(err.value)
+    assert message.startswith("CTI_TRUSTED_PROXIES: not an IP address or network: ")
+    assert "\n" not in message
+
+
+def test_exports_are_for_supervisors_and_administrators_by_default():
+    assert load_settings().export_roles == ("supervisor", "admin")
+
+
+def test_an_unknown_export_role_is_named_in_one_line(monkeypatch):
+    monkeypatch.setenv("CTI_EXPORT_ROLES", "supervisor,boss")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert str(err.value) == "CTI_EXPORT_ROLES: unknown role 'boss'; use agent, supervisor or admin"

@@ -1,0 +1,107 @@
+"""Every route of the console has a documented rule: who may call it (docs/PERMISSIONS.md).
+
+The table below mirrors the document. The router is walked: a route added without a
+rule here (and in the document), or whose handler allows other roles than the table
+says, fails; so does a document that drifts from the table.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from cti.app import create_app
+from cti.config import Settings
+from cti.http import keys
+from cti.http.auth import PUBLIC, roles_of
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "PERMISSIONS.md"
+WHO = ("anonymous", "agent", "supervisor", "admin")
+ALL = frozenset(WHO)
+USERS = frozenset({"agent", "supervisor", "admin"})
+EXPORTERS = frozenset({"supervisor", "admin"})  # CTI_EXPORT_ROLES' default
+
+MATRIX: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/login"): ALL,
+    ("POST", "/login"): ALL,
+    ("POST", "/logout"): USERS,
+    ("POST", "/language"): ALL,
+    ("GET", "/"): USERS,
+    ("GET", "/api/me"): USERS,
+    ("GET", "/ws"): USERS,
+    ("GET", "/customers"): USERS,
+    ("GET", "/customers/new"): USERS,
+    ("POST", "/customers/new"): USERS,
+    ("GET", "/customers/{id}"): USERS,
+    ("GET", "/calls"): USERS,
+    ("GET", "/calls/export.csv"): EXPORTERS,
+    ("GET", "/calls/export.xlsx"): EXPORTERS,
+    ("GET", "/admin/users"): frozenset({"admin"}),
+    ("POST", "/admin/users/{id}/active"): frozenset({"admin"}),
+    ("GET", "/status"): ALL,  # details for supervisors and administrators only
+    ("GET", "/static/"): ALL,
+}
+
+
+def build_app(tmp_path, **settings) -> web.Application:
+    return create_app(Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'cti.db'}",
+                               ami_host="127.0.0.1", **settings))
+
+
+def allowed(route: web.AbstractRoute, settings: Settings) -> frozenset[str]:
+    """Who the app lets through to this route (the rule middleware.gate enforces)."""
+    if isinstance(route.resource, web.StaticResource):
+        return ALL
+    roles = roles_of(route.handler, settings)
+    assert roles is not None, f"{route.method} {route.resource.canonical} has no rule: it is refused to everyone"
+    return ALL if roles is PUBLIC else frozenset(roles)
+
+
+def routes(app: web.Application) -> dict[tuple[str, str], web.AbstractRoute]:
+    found = {}
+    for route in app.router.routes():
+        path = route.resource.canonical + ("/" if isinstance(route.resource, web.StaticResource) else "")
+        method = "GET" if route.method == "HEAD" else route.method  # HEAD runs the GET handler
+        found[(method, path)] = route
+    return found
+
+
+def test_every_route_has_the_documented_rule(tmp_path):
+    app = build_app(tmp_path)
+    settings = Settings(_env_file=None)
+    found = routes(app)
+    assert set(found) - set(MATRIX) == set(), "routes without a documented rule (docs/PERMISSIONS.md)"
+    assert set(MATRIX) - set(found) == set(), "documented routes that no longer exist"
+    for key, route in found.items():
+        assert allowed(route, settings) == MATRIX[key], key
+
+
+def test_the_export_roles_follow_the_setting(tmp_path):
+    app = build_app(tmp_path, export_roles="agent,supervisor,admin")
+    found = routes(app)
+    settings = app[keys.SETTINGS]
+    for path in ("/calls/export.csv", "/calls/export.xlsx"):
+        assert allowed(found[("GET", path)], settings) == USERS
+
+
+def doc_matrix() -> dict[tuple[str, str], frozenset[str]]:
+    """The table of docs/PERMISSIONS.md: | METHOD | `path` | anonymous | agent | supervisor | admin | notes |"""
+    rows = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 6 and cells[0] in ("GET", "POST"):
+            path = re.sub(r"`", "", cells[1])
+            rows[(cells[0], path)] = frozenset(who for who, cell in zip(WHO, cells[2:6], strict=True) if cell == "yes")
+    return rows
+
+
+def test_the_document_says_what_the_test_checks():
+    assert doc_matrix() == MATRIX
+
+
+@pytest.mark.parametrize("value", ["agent", "supervisor,admin", "admin", ""])
+def test_export_roles_accept_known_roles(value):
+    assert Settings(_env_file=None, export_roles=value).export_roles == tuple(r for r in value.split(",") if r)
