@@ -3,7 +3,7 @@
 The cookie holds a random token (256 bits); the table stores only its SHA-256,
 so a copy of the database does not hand out logins. A session expires
 ``settings.session_hours`` after login (absolute, not sliding) and can be
-revoked: logout, a deactivated user, or an administrator. A row is written only
+revoked: logout, or a disabled user (`cti.users.service.set_active`). A row is written only
 at a successful login, with a new token (no session fixation: any session the
 browser had is revoked); a visitor who is not logged in gets no row, whatever
 is requested (the login form's CSRF token and the language choice are cookies),
@@ -114,15 +114,6 @@ async def revoke(db: Database, token: str) -> None:
         live = (WebSession.id == digest(token)) & WebSession.revoked_at.is_(None)
         await s.execute(update(WebSession).where(live).values(revoked_at=utcnow()))
         await s.commit()
-
-
-async def revoke_user(db: Database, user_id: int) -> int:
-    """End every live session of a user (deactivated, password changed); returns how many."""
-    async with db.session() as s:
-        live = (WebSession.user_id == user_id) & WebSession.revoked_at.is_(None)
-        result = await s.execute(update(WebSession).where(live).values(revoked_at=utcnow()))
-        await s.commit()
-    return result.rowcount or 0
 
 
 async def start_login(request: web.Request, db: Database, user_id: int) -> Session:

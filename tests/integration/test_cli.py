@@ -103,19 +103,32 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _status(port: int) -> tuple[int, dict]:
+def _status(port: int, *, as_user: tuple[str, str] | None = None) -> tuple[int, dict]:
+    """``GET /status`` anonymously, or logged in through the login form as ``(username, password)``."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    base = f"http://127.0.0.1:{port}"
+    if as_user is not None:
+        with opener.open(f"{base}/login", timeout=10) as page:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode()).group(1)
+        form = urllib.parse.urlencode({"username": as_user[0], "password": as_user[1], "csrf_token": token})
+        opener.open(f"{base}/login", data=form.encode(), timeout=10).close()
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10) as resp:
+        with opener.open(f"{base}/status", timeout=10) as resp:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
 
 
-def test_serve_with_a_pbx_on_this_host_names_that_pbx_not_the_simulator(tmp_path):
+def test_serve_with_a_pbx_on_this_host_names_that_pbx_not_the_simulator(run, tmp_path):
     """CTI_AMI_HOST=127.0.0.1 is a real Asterisk on the same machine: no simulator, no demo logins."""
+    assert run("user", "add", "boss", "--role", "supervisor", "--password-stdin", stdin="boss-pass-1\n").returncode == 0
     ami_port, http_port = _free_port(), _free_port()  # nothing listens on ami_port: the bridge keeps retrying
     env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")} | {
-        "CTI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+        "CTI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
         "CTI_AMI_HOST": "127.0.0.1", "CTI_AMI_PORT": str(ami_port), "CTI_HTTP_PORT": str(http_port)}
     proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "serve"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
@@ -123,13 +136,15 @@ def test_serve_with_a_pbx_on_this_host_names_that_pbx_not_the_simulator(tmp_path
     watchdog.start()
     try:
         announced = [proc.stdout.readline().rstrip("\n") for _ in range(2)]
-        code, status = _status(http_port)
+        anonymous = _status(http_port)
+        code, status = _status(http_port, as_user=("boss", "boss-pass-1"))
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
         watchdog.cancel()
     assert announced == [f"Hotline CTI console: http://127.0.0.1:{http_port}/", f"PBX: AMI 127.0.0.1:{ami_port}"]
     assert "simulator" not in out + err and "demo" not in out
+    assert anonymous == (503, {"ok": False})  # a stranger learns only that something is down
     ami = status["components"]["ami"]
     assert (code, ami["host"], ami["port"]) == (503, "127.0.0.1", ami_port) and ami["state"] != "connected"
     assert proc.returncode == 0, err
