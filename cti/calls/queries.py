@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from cti.calls.models import Call, CallAgentLeg
 from cti.phone import digit_fragments
@@ -67,17 +67,18 @@ _BRIEF = (Call.id, Call.call_id, Call.offered_at, Call.direction, Call.last_agen
           Call.talk_seconds)
 
 
-async def recent_by_customer(session: AsyncSession, customer_ids: Iterable[int], *, limit: int = 10) -> dict[int, list[Any]]:
-    """The last ``limit`` calls of each customer, newest first, as rows with ``brief()``'s fields: one query."""
-    return await _recent_by(session, Call.customer_id, customer_ids, limit)
+def recent_by_customer(session: Session, customer_ids: Iterable[int], *, limit: int = 10) -> dict[int, list[Any]]:
+    """The last ``limit`` calls of each customer, newest first, as rows with ``brief()``'s fields: one query.
+    Synchronous, for ``Database.read`` (the screen pop's lookup)."""
+    return _recent_by(session, Call.customer_id, customer_ids, limit)
 
 
-async def recent_by_numbers(session: AsyncSession, numbers: Iterable[str], *, limit: int = 10) -> dict[str, list[Any]]:
+def recent_by_numbers(session: Session, numbers: Iterable[str], *, limit: int = 10) -> dict[str, list[Any]]:
     """The last ``limit`` calls from each E.164 number, newest first (``brief()``'s fields): one query."""
-    return await _recent_by(session, Call.caller_e164, numbers, limit)
+    return _recent_by(session, Call.caller_e164, numbers, limit)
 
 
-async def _recent_by(session: AsyncSession, column: Any, keys: Iterable[Any], limit: int) -> dict[Any, list[Any]]:
+def _recent_by(session: Session, column: Any, keys: Iterable[Any], limit: int) -> dict[Any, list[Any]]:
     """The newest ``limit`` calls per value of ``column`` among ``keys`` (every key in the result)."""
     wanted = sorted(set(keys))
     out: dict[Any, list[Any]] = {key: [] for key in wanted}
@@ -90,7 +91,7 @@ async def _recent_by(session: AsyncSession, column: Any, keys: Iterable[Any], li
         rank = func.row_number().over(partition_by=column, order_by=newest).label("rank")
         ranked = select(*_BRIEF, column.label("key"), rank).where(column.in_(wanted)).subquery()
         stmt = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.key, ranked.c.rank)
-    for row in await session.execute(stmt):
+    for row in session.execute(stmt):
         out[row.key].append(row)
     return out
 

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from cti.bus import BatchPartlyFailed
 from cti.calls import queries as calls
@@ -32,6 +32,7 @@ from cti.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, Ca
 from cti.logs import clean
 from cti.phone import PhoneInfo
 from cti.push import Hub
+from cti.store import Database
 from cti.users import service as users
 
 log = logging.getLogger(__name__)
@@ -71,14 +72,14 @@ class _Call:
 class PopService:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        db: Database,
         hub: Hub,
         normalise: Callable[[str, str], PhoneInfo],
         tz: dt.tzinfo,
         language: str = "zh",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._sessions = sessions
+        self._db = db
         self._hub = hub
         self._normalise = normalise  # (raw, language): place and carrier in the reader's language
         self._tz = tz
@@ -290,13 +291,8 @@ class PopService:
         cards: dict[str, list[dict[str, Any]]] = {}
         history: dict[int, list[Any]] = {}
         by_number: dict[str, list[Any]] = {}
-        if numbers:
-            today = dt.datetime.now(self._tz).date()
-            async with self._sessions() as session:  # 2 Core queries for the cards, 1 or 2 for the calls
-                cards = await customers.cards_by_phones(session, numbers, today=today)
-                ids = sorted({c["id"] for found in cards.values() for c in found})
-                history = await calls.recent_by_customer(session, ids, limit=11)
-                by_number = await calls.recent_by_numbers(session, numbers - cards.keys(), limit=11)
+        if numbers:  # one read: 2 Core queries for the cards, 1 or 2 for the calls
+            cards, history, by_number = await self._db.read(_pop_data, numbers, dt.datetime.now(self._tz).date())
         out: dict[str, Caller] = {}
         for call_id, (raw, name) in wanted.items():
             e164 = infos[call_id].e164
@@ -315,7 +311,7 @@ class PopService:
     async def _users_by_interface(self) -> dict[str, list[tuple[int, str]]]:
         now = self._clock()
         if now - self._directory_at >= DIRECTORY_TTL:
-            async with self._sessions() as session:
+            async with self._db.session() as session:
                 found = await users.directory(session)
             self._directory = {iface: [(u.id, u.language or self._language) for u in rows] for iface, rows in found.items()}
             self._names = {iface: ", ".join(u.display_name for u in rows) for iface, rows in found.items()}
@@ -329,3 +325,13 @@ class PopService:
         CallTransferred: _transferred,
         CallEnded: _ended,
     }
+
+
+def _pop_data(session: Session, numbers: set[str], today: dt.date) -> tuple[dict, dict, dict]:
+    """For ``Database.read``: the cards of these numbers, their customers' last calls, and the last calls
+    of the numbers nobody has (11 each: the ringing call may be one of them)."""
+    cards = customers.cards_by_phones(session, numbers, today=today)
+    ids = sorted({c["id"] for found in cards.values() for c in found})
+    history = calls.recent_by_customer(session, ids, limit=11)
+    by_number = calls.recent_by_numbers(session, numbers - cards.keys(), limit=11)
+    return cards, history, by_number

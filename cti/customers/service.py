@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from cti.audit import record
 from cti.customers.models import Customer, CustomerPhone, Product
@@ -168,12 +168,13 @@ def card(customer: Customer, *, today: dt.date) -> dict[str, Any]:
     return _card(customer, customer.phones, customer.products, today)
 
 
-async def cards_by_phones(session: AsyncSession, numbers: Iterable[str], *, today: dt.date) -> dict[str, list[dict[str, Any]]]:
+def cards_by_phones(session: Session, numbers: Iterable[str], *, today: dt.date) -> dict[str, list[dict[str, Any]]]:
     """For each E.164 number that belongs to customers, their ``card()``s, oldest customer first.
 
     Two Core queries however many numbers (no ORM objects): the customers with all
     their phones, then their products. Numbers nobody has are left out. A customer
-    with two of the numbers appears under both, as two separate dicts.
+    with two of the numbers appears under both, as two separate dicts. Synchronous,
+    for ``Database.read`` (the screen pop's lookup).
     """
     wanted = sorted(set(numbers))
     if not wanted:
@@ -188,7 +189,7 @@ async def cards_by_phones(session: AsyncSession, numbers: Iterable[str], *, toda
     )
     found: dict[int, Any] = {}
     phones: dict[int, list[Any]] = {}
-    for row in await session.execute(stmt):
+    for row in session.execute(stmt):
         found.setdefault(row.id, row)
         phones.setdefault(row.id, []).append(row)
     if not found:
@@ -200,7 +201,7 @@ async def cards_by_phones(session: AsyncSession, numbers: Iterable[str], *, toda
         .where(_PRODUCTS.c.customer_id.in_(list(found)))
         .order_by(_PRODUCTS.c.customer_id, _PRODUCTS.c.purchase_date.desc(), _PRODUCTS.c.id)
     )
-    for row in await session.execute(stmt):
+    for row in session.execute(stmt):
         products[row.customer_id].append(row)
     wanted_set = set(wanted)
     out: dict[str, list[dict[str, Any]]] = {}

@@ -53,7 +53,7 @@ async def test_only_the_ringing_agent_gets_the_pop_with_the_customer(db):
     ids = await _agents(db, "1001", "1002")
     await add_customer(db, "张三", "13800138000", products=[("空调 KFR-35GW", "KT1", dt.date(2026, 3, 1), 12)])
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001"))
     [(kind, pop)] = _messages(hub, ids["1001"])
     assert kind == "pop" and pop["state"] == "ringing"
@@ -66,7 +66,7 @@ async def test_only_the_ringing_agent_gets_the_pop_with_the_customer(db):
 async def test_ringall_answer_tells_the_others_who_answered_then_the_end(db):
     ids = await _agents(db, "1001", "1002")
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001"))
     await pops.handle(_ringing("PJSIP/1002"))
     await pops.handle(CallAnswered(CALL, ts(14, 38, 35), "PJSIP/1001", "Agent 1001", "support", 2, 2))
@@ -84,7 +84,7 @@ async def test_ringall_answer_tells_the_others_who_answered_then_the_end(db):
 async def test_unknown_caller_gets_a_quick_create_card_and_anonymous_none(db):
     ids = await _agents(db, "1001")
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001", caller="13912345678", name="<unknown>"))
     [(_, pop)] = _messages(hub, ids["1001"])
     assert pop["customers"] == [] and pop["caller"]["e164"] == "+8613912345678" and pop["caller"]["name"] == ""
@@ -98,7 +98,7 @@ async def test_shared_number_pops_every_customer_for_the_agent_to_choose(db):
     await add_customer(db, "公司总机 王经理", "010 8888 8888")
     await add_customer(db, "公司 李会计", "01088888888")
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001", caller="+861088888888", name="BEIJING"))
     [(_, pop)] = _messages(hub, ids["1001"])
     assert sorted(c["name"] for c in pop["customers"]) == ["公司 李会计", "公司总机 王经理"]
@@ -109,7 +109,7 @@ async def test_place_and_carrier_come_in_each_agents_language(db):
         zh = await users.create(s, username="1001", password="demo1001pw", interface="PJSIP/1001", language="zh")
         en = await users.create(s, username="2001", password="demo2001pw", interface="PJSIP/1001", language="en")
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001"))
     [(_, chinese)] = _messages(hub, zh.id)
     [(_, english)] = _messages(hub, en.id)
@@ -138,7 +138,7 @@ async def test_the_pop_lists_the_last_ten_calls_newest_first_without_the_ringing
     await _past_calls(db, "+8613800138000", zhang.id, 12)
     await _past_calls(db, "+8613912345678", None, 2, start_hour=9)  # an unknown caller who called twice
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ring("+8613800138000-p11", "13800138000"))  # the call already in the log rings
     await pops.handle(_ring("c2", "13912345678"))
     known, unknown = (m.data for m in hub.connect(ids["1001"], last_id=0).pending())
@@ -160,11 +160,11 @@ async def test_a_burst_of_ringing_calls_is_looked_up_together_and_each_pop_is_it
     await _past_calls(db, "+8613800138000", zhang.id, 3)
     await _past_calls(db, "+8613912345678", None, 1, start_hour=9)
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ring("warm-up", "anonymous", "PJSIP/9999"))  # loads the agent directory; nobody rung
     statements = []
     listen = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
-    event.listen(db.engine.sync_engine, "before_cursor_execute", listen)
+    event.listen(db.read_engine, "before_cursor_execute", listen)
     try:
         await pops.handle_batch([
             _ring("a", "13800138000", "PJSIP/1001"),
@@ -176,7 +176,7 @@ async def test_a_burst_of_ringing_calls_is_looked_up_together_and_each_pop_is_it
             _ring("+8613800138000-p2", "13800138000", "PJSIP/1003"),
         ])
     finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", listen)
+        event.remove(db.read_engine, "before_cursor_execute", listen)
     assert len(statements) == 4  # cards, products, customers' calls, unknown numbers' calls
     pops_of = {uid: [m.data for m in hub.connect(uid, last_id=0).pending() if m.type == "pop"] for uid in ids.values()}
     first, same_customer = pops_of[ids["1001"]][0], pops_of[ids["1002"]][0]
@@ -191,26 +191,27 @@ async def test_a_burst_of_ringing_calls_is_looked_up_together_and_each_pop_is_it
     assert [h["call_id"] for h in replayed["customers"][0]["recent_calls"]] == ["+8613800138000-p1", "+8613800138000-p0"]
 
 
-class _FailingSessions:
-    """The database for the pops: the first ``failures`` sessions fail to open (a connection reset)."""
+class _FailingReads:
+    """The database for the pops: the first ``failures`` reads fail (a connection reset)."""
 
-    def __init__(self, sessions, failures):
-        self.sessions, self.failures = sessions, failures
+    def __init__(self, db, failures):
+        self.db, self.failures = db, failures
+        self.session = db.session
 
-    def __call__(self):
+    async def read(self, fn, *args, **kwargs):
         if self.failures:
             self.failures -= 1
             raise ConnectionResetError("database connection reset")
-        return self.sessions()
+        return await self.db.read(fn, *args, **kwargs)
 
 
 async def test_a_failed_batch_lookup_falls_back_to_one_call_at_a_time_and_loses_no_pop(db):
     ids = await _agents(db, "1001", "1002")
     await add_customer(db, "张三", "13800138000")
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ring("warm-up", "anonymous", "PJSIP/9999"))  # loads the agent directory
-    pops._sessions = _FailingSessions(db.session, failures=1)  # the batch's lookup hits the hiccup
+    pops._db = _FailingReads(db, failures=1)  # the batch's lookup hits the hiccup
     await pops.handle_batch([_ring("a", "13800138000", "PJSIP/1001"), _ring("b", "13912345678", "PJSIP/1002")])
     [(_, first)] = _messages(hub, ids["1001"])
     [(_, second)] = _messages(hub, ids["1002"])
@@ -221,9 +222,9 @@ async def test_a_failed_batch_lookup_falls_back_to_one_call_at_a_time_and_loses_
 async def test_when_the_database_stays_down_only_the_new_rings_fail_and_the_bus_is_told_how_many(db):
     ids = await _agents(db, "1001", "1002")
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ring("a", "13800138000", "PJSIP/1001"))  # popped while the database was up
-    pops._sessions = _FailingSessions(db.session, failures=99)
+    pops._db = _FailingReads(db, failures=99)
     answered = CallAnswered("a", ts(14, 0, 5), "PJSIP/1001", "Agent 1001", "support", 5, 5)
     with pytest.raises(BatchPartlyFailed) as failed:
         await pops.handle_batch([_ring("b", "13912345678", "PJSIP/1002"), answered])
@@ -248,7 +249,7 @@ async def test_a_new_caller_number_keeps_who_was_popped_and_tells_them_the_end(d
     await add_customer(db, "张三", "13800138000")
     await add_customer(db, "李四", "13912345678")
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_ringing("PJSIP/1001", caller="+8613800138000"))
     await pops.handle(_ringing("PJSIP/1002", caller="+8613912345678", name="Li Si"))
     await pops.handle(_answered("PJSIP/1002", caller="+8613912345678", name="Li Si"))
@@ -265,7 +266,7 @@ async def test_live_pops_follow_the_call_on_each_interface(db):
     """What a console that connects now is shown: the calls ringing or answered on its phone."""
     await _agents(db, "1001", "1002")
     await add_customer(db, "张三", "13800138000")
-    pops = PopService(db.session, Hub(), _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, Hub(), _describe, ZoneInfo("Asia/Shanghai"))
     assert pops.live("PJSIP/1001", "zh") == []
     await pops.handle(_ringing("PJSIP/1001"))
     await pops.handle(_ringing("PJSIP/1002"))
@@ -287,7 +288,7 @@ async def test_a_call_answered_before_this_process_saw_it_ring_pops_as_answered(
     ids = await _agents(db, "1001")
     await add_customer(db, "张三", "13800138000")
     hub = Hub()
-    pops = PopService(db.session, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
     await pops.handle(_answered("PJSIP/1001"))
     [(kind, pop)] = _messages(hub, ids["1001"])
     assert (kind, pop["state"], pop["call_id"]) == ("pop", "answered", CALL)
