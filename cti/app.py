@@ -55,7 +55,7 @@ class Service:
 
     def wire(self) -> None:
         """Subscribe the domains to the bus and build the bridge (nothing runs yet)."""
-        recorder = CallRecorder(self.db.session, self.normalise, customers.ids_by_phones)
+        recorder = CallRecorder(self.db, self.normalise, customers.ids_by_phones)
         # batch_wait: one transaction per ~0.1 s instead of one per event (a third less CPU at 100 calls/s)
         self.bus.subscribe("calls", recorder.handle_batch, batch_max=CALL_LOG_BATCH_MAX, batch_wait=CALL_LOG_BATCH_WAIT)
         self.pops = PopService(self.db, self.hub, self.normalise, self.settings.zone, self.settings.language)

@@ -15,6 +15,9 @@ dropped when the call ends), so a batch reads no ``calls`` row it already
 knows; writes are Core statements: one multi-row ``INSERT`` of the new calls,
 one ``UPDATE`` by primary key per set of changed columns (executemany), one
 ``INSERT`` of the legs, and one customer lookup for every number of the batch.
+A batch is one ``Database.write``: written for a synchronous session, it runs
+in one go (on SQLite in a worker thread, not statement by statement through
+aiosqlite on the event loop that the screen pops share).
 """
 
 from __future__ import annotations
@@ -23,20 +26,21 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from cti.events import CallAnswered, CallEnded, CallerIdentified, CallOffered, CallQueued
 from cti.bus import BatchPartlyFailed
 from cti.calls.models import Call, CallAgentLeg
 from cti.logs import clean
 from cti.phone import PhoneInfo
+from cti.store import Database
 from cti.store.base import from_timestamp
 
 log = logging.getLogger(__name__)
 
-CustomerMatcher = Callable[[AsyncSession, Sequence[str]], Any]  # (session, e164s) -> awaitable {e164: [customer ids]}
+CustomerMatcher = Callable[[Session, Sequence[str]], dict[str, list[int]]]  # (session, e164s) -> {e164: [customer ids]}
 Normaliser = Callable[[str], PhoneInfo]
 
 _HANDLED = (CallOffered, CallerIdentified, CallQueued, CallAnswered, CallEnded)
@@ -69,8 +73,8 @@ class _Row:
 
 
 class CallRecorder:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], normalise: Normaliser, match: CustomerMatcher):
-        self._sessions = sessions
+    def __init__(self, db: Database, normalise: Normaliser, match: CustomerMatcher):
+        self._db = db
         self._normalise = normalise
         self._match = match  # one lookup for every number of a batch
         self._live: dict[str, _Row] = {}  # call_id -> row of a call in progress, as committed
@@ -81,7 +85,7 @@ class CallRecorder:
             return
         if len(relevant) > 1:
             try:
-                await self._write(relevant)
+                self._remember(await self._db.write(self._write, relevant))
                 return
             except Exception:
                 log.warning("call log: a batch of %d events failed; writing them one at a time", len(relevant),
@@ -89,7 +93,7 @@ class CallRecorder:
         failed = 0
         for event in relevant:
             try:
-                await self._write([event])
+                self._remember(await self._db.write(self._write, [event]))
             except Exception:
                 failed += 1
                 log.exception("call log: %s of call %s not recorded", type(event).__name__,
@@ -98,32 +102,37 @@ class CallRecorder:
             log.error("call log: %d of %d events not recorded", failed, len(relevant))
             raise BatchPartlyFailed(failed, len(relevant))
 
-    async def _write(self, events: Sequence[Any]) -> None:
+    def _write(self, session: Session, events: Sequence[Any]) -> dict[str, _Row]:
+        """One batch, in the transaction ``Database.write`` commits (synchronous: it runs in one go).
+        Returns the rows written, for :meth:`_remember` once committed."""
         first: dict[str, Any] = {}
         for e in events:
             first.setdefault(e.call_id, e)
-        async with self._sessions() as session:
-            conn = await session.connection()
-            rows = {cid: self._live[cid].copy() for cid in first if cid in self._live}
-            # a call offered now is new (its row, if it had one, turns up as an INSERT conflict); read the others
-            unknown = [cid for cid, e in first.items() if cid not in rows and not isinstance(e, CallOffered)]
-            if unknown:
-                rows.update(await _load(conn, unknown))
-            customers = await self._customers(session, events)
+        conn = session.connection()
+        rows = {cid: self._live[cid].copy() for cid in first if cid in self._live}
+        # a call offered now is new (its row, if it had one, turns up as an INSERT conflict); read the others
+        unknown = [cid for cid, e in first.items() if cid not in rows and not isinstance(e, CallOffered)]
+        if unknown:
+            rows.update(_load(conn, unknown))
+        customers = self._customers(session, events)
+        for event in events:
+            self._apply(rows, event, customers)
+        conflicted = _insert_new(conn, rows)
+        if conflicted:  # offered again after a restart: its row exists; apply the batch's events to it
+            for cid in conflicted:
+                del rows[cid]
+            rows.update(_load(conn, conflicted))
             for event in events:
-                self._apply(rows, event, customers)
-            conflicted = await _insert_new(conn, rows)
-            if conflicted:  # offered again after a restart: its row exists; apply the batch's events to it
-                for cid in conflicted:
-                    del rows[cid]
-                rows.update(await _load(conn, conflicted))
-                for event in events:
-                    if event.call_id in conflicted:
-                        self._apply(rows, event, customers)
-            await _update(conn, rows.values())
-            await _write_legs(conn, rows.values())
-            await session.commit()
-        for cid, row in rows.items():  # committed: remember the calls in progress, forget the ended ones
+                if event.call_id in conflicted:
+                    self._apply(rows, event, customers)
+        _update(conn, rows.values())
+        _write_legs(conn, rows.values())
+        return rows
+
+    def _remember(self, rows: dict[str, _Row]) -> None:
+        """Committed: keep the calls in progress in memory, forget the ended ones (a failed commit leaves
+        the memory as it was; the batch is then written again event by event)."""
+        for cid, row in rows.items():
             if row.ended:
                 self._live.pop(cid, None)
             elif row.pk is not None and row.values["ended_at"] is None:
@@ -132,13 +141,13 @@ class CallRecorder:
         while len(self._live) > MAX_LIVE:
             del self._live[next(iter(self._live))]
 
-    async def _customers(self, session: AsyncSession, events: Iterable[Any]) -> dict[str, list[int]]:
+    def _customers(self, session: Session, events: Iterable[Any]) -> dict[str, list[int]]:
         """Customer ids for every caller number the batch may store (normalised once per number)."""
         numbers = {e.caller_num for e in events if isinstance(e, (CallOffered, CallerIdentified, CallEnded))}
         e164s = sorted({info.e164 for raw in numbers if (info := self._normalise(raw)).e164})
         if not e164s:
             return {}
-        return dict(await self._match(session, e164s))
+        return dict(self._match(session, e164s))
 
     def _apply(self, rows: dict[str, _Row], event: Any, customers: dict[str, list[int]]) -> None:
         row = rows.get(event.call_id)
@@ -200,20 +209,20 @@ def _new_row(call_id: str, direction: Any, at: float, dnis: str, action_id: str)
     return _Row(values, None)
 
 
-async def _load(conn: AsyncConnection, call_ids: Sequence[str]) -> dict[str, _Row]:
+def _load(conn: Connection, call_ids: Sequence[str]) -> dict[str, _Row]:
     cols = [_CALLS.c.id, *(_CALLS.c[name] for name in _COLUMNS)]
-    result = await conn.execute(select(*cols).where(_CALLS.c.call_id.in_(call_ids)))
+    result = conn.execute(select(*cols).where(_CALLS.c.call_id.in_(call_ids)))
     return {m["call_id"]: _Row({k: m[k] for k in _COLUMNS}, m["id"]) for m in result.mappings()}
 
 
-async def _insert_new(conn: AsyncConnection, rows: dict[str, _Row]) -> list[str]:
+def _insert_new(conn: Connection, rows: dict[str, _Row]) -> list[str]:
     """INSERT the rows not stored yet; returns the call ids that turned out to have a row already."""
     new = [row for row in rows.values() if row.pk is None]
     if not new:
         return []
     make = _INSERTS.get(conn.dialect.name)
     if make is None:  # another backend: look first (no ON CONFLICT)
-        known = set(await conn.scalars(select(_CALLS.c.call_id).where(
+        known = set(conn.scalars(select(_CALLS.c.call_id).where(
             _CALLS.c.call_id.in_([r.values["call_id"] for r in new]))))
         new = [r for r in new if r.values["call_id"] not in known]
         stmt = insert(_CALLS)
@@ -221,7 +230,7 @@ async def _insert_new(conn: AsyncConnection, rows: dict[str, _Row]) -> list[str]
         known = set()
         stmt = make(_CALLS).on_conflict_do_nothing(index_elements=[_CALLS.c.call_id])
     if new:
-        result = await conn.execute(stmt.returning(_CALLS.c.id, _CALLS.c.call_id), [r.values for r in new])
+        result = conn.execute(stmt.returning(_CALLS.c.id, _CALLS.c.call_id), [r.values for r in new])
         pks = {call_id: pk for pk, call_id in result}
         for row in new:
             row.pk = pks.get(row.values["call_id"])
@@ -230,7 +239,7 @@ async def _insert_new(conn: AsyncConnection, rows: dict[str, _Row]) -> list[str]
     return sorted(known)
 
 
-async def _update(conn: AsyncConnection, rows: Iterable[_Row]) -> None:
+def _update(conn: Connection, rows: Iterable[_Row]) -> None:
     """UPDATE the changed columns by primary key: one executemany per set of changed columns."""
     groups: dict[frozenset[str], list[dict[str, Any]]] = {}
     for row in rows:
@@ -241,18 +250,18 @@ async def _update(conn: AsyncConnection, rows: Iterable[_Row]) -> None:
     for keys, params in groups.items():
         stmt = update(_CALLS).where(_CALLS.c.id == bindparam("p_pk")).values(
             {k: bindparam(f"p_{k}") for k in sorted(keys)})
-        await conn.execute(stmt, params)
+        conn.execute(stmt, params)
 
 
-async def _write_legs(conn: AsyncConnection, rows: Iterable[_Row]) -> None:
+def _write_legs(conn: Connection, rows: Iterable[_Row]) -> None:
     """The legs of the calls ended in this batch; a call ended again has its old legs replaced."""
     ended = [row for row in rows if row.legs is not None]
     again = [row.pk for row in ended if row.had_end]
     if again:
-        await conn.execute(delete(_LEGS).where(_LEGS.c.call_pk.in_(again)))
+        conn.execute(delete(_LEGS).where(_LEGS.c.call_pk.in_(again)))
     legs = [_leg_row(leg) | {"call_pk": row.pk} for row in ended for leg in row.legs]
     if legs:
-        await conn.execute(insert(_LEGS), legs)
+        conn.execute(insert(_LEGS), legs)
 
 
 def _leg_row(leg: Any) -> dict[str, Any]:

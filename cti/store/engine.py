@@ -1,4 +1,4 @@
-"""The database: one async engine and its session factory, SQLite or PostgreSQL; fast reads in one go."""
+"""The database: one async engine and its session factory, SQLite or PostgreSQL; reads and writes in one go."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Database:
 
     @property
     def read_engine(self) -> Engine:
-        """The engine :meth:`read` runs on (SQLite: its synchronous twin, made on first use)."""
+        """The engine :meth:`read` and :meth:`write` run on (SQLite: the synchronous twin, made on first use)."""
         if not self.is_sqlite:
             return self.engine.sync_engine
         if self._sync is None:
@@ -49,6 +49,22 @@ class Database:
 
         def run() -> T:
             with Session(engine) as session:
+                return fn(session, *args, **kwargs)
+
+        return await asyncio.to_thread(run)
+
+    async def write(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Like :meth:`read`, for a unit of work: ``fn(session, …)`` runs in one transaction, committed
+        when it returns, rolled back when it raises (SQLite: ``BEGIN IMMEDIATE``, busy timeout)."""
+        if not self.is_sqlite:
+            async with self.session() as session:
+                result = await session.run_sync(fn, *args, **kwargs)
+                await session.commit()
+                return result
+        engine = self.read_engine
+
+        def run() -> T:
+            with Session(engine) as session, session.begin():
                 return fn(session, *args, **kwargs)
 
         return await asyncio.to_thread(run)
@@ -84,9 +100,10 @@ def _create_engine(url: str, echo: bool) -> AsyncEngine:
 
 
 def _create_sync_sqlite(url: Any) -> Engine:
-    """The synchronous twin of an aiosqlite engine: same file, same pragmas, usable from any thread."""
+    """The synchronous twin of an aiosqlite engine: same file, same pragmas and transactions, any thread."""
     sync_url = url.set(drivername="sqlite+pysqlite")
-    engine = create_engine(sync_url, connect_args={"timeout": 30, "check_same_thread": False})
+    args = {"timeout": 30, "isolation_level": "IMMEDIATE", "check_same_thread": False}
+    engine = create_engine(sync_url, connect_args=args)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -38,14 +38,14 @@ async def rows(db) -> dict[str, Call]:
 async def test_a_transient_failure_in_a_batch_loses_no_call(db, caplog):
     calls = 0
 
-    async def flaky_match(session, e164s):  # the first lookup hits a database hiccup
+    def flaky_match(session, e164s):  # the first lookup hits a database hiccup
         nonlocal calls
         calls += 1
         if calls == 1:
             raise ConnectionResetError("database connection reset")
-        return await customers.ids_by_phones(session, e164s)
+        return customers.ids_by_phones(session, e164s)
 
-    recorder = CallRecorder(db.session, normalise, flaky_match)
+    recorder = CallRecorder(db, normalise, flaky_match)
     batch = answered_call("1.1", "+8613800138000") + answered_call("2.2", "+8613912345678")
     with caplog.at_level(logging.WARNING, logger="cti.calls.recorder"):
         await recorder.handle_batch(batch)
@@ -57,7 +57,7 @@ async def test_a_transient_failure_in_a_batch_loses_no_call(db, caplog):
 
 
 async def test_a_call_whose_offer_was_lost_is_logged_when_it_ends(db):
-    recorder = CallRecorder(db.session, normalise, lambda s, numbers: _no_customers())
+    recorder = CallRecorder(db, normalise, lambda s, numbers: _no_customers())
     *_, ended = answered_call("3.3", "+8613800138000")
     await recorder.handle_batch([ended])
 
@@ -68,7 +68,7 @@ async def test_a_call_whose_offer_was_lost_is_logged_when_it_ends(db):
 
 
 async def test_values_longer_than_their_column_do_not_lose_the_call(db):
-    recorder = CallRecorder(db.session, normalise, lambda s, numbers: _no_customers())
+    recorder = CallRecorder(db, normalise, lambda s, numbers: _no_customers())
     await recorder.handle_batch(answered_call("4.4", "+8613800138000", LONG_IFACE)
                                 + answered_call("5.5", "+8613912345678"))
 
@@ -78,15 +78,15 @@ async def test_values_longer_than_their_column_do_not_lose_the_call(db):
     assert logged["4.4"].legs[0].interface == LONG_IFACE[:120]
 
 
-async def _no_customers() -> dict[str, list[int]]:
+def _no_customers() -> dict[str, list[int]]:
     return {}
 
 
 async def test_a_restarted_recorder_applies_a_re_offered_call_to_its_existing_row(db):
-    first = CallRecorder(db.session, normalise, lambda s, numbers: _no_customers())
+    first = CallRecorder(db, normalise, lambda s, numbers: _no_customers())
     offered, answered, ended = answered_call("6.6", "+8613800138000")
     await first.handle_batch([offered])
-    restarted = CallRecorder(db.session, normalise, lambda s, numbers: _no_customers())  # knows no call in memory
+    restarted = CallRecorder(db, normalise, lambda s, numbers: _no_customers())  # knows no call in memory
     await restarted.handle_batch([offered, answered])  # the resync offers it again, then it is answered
     await restarted.handle_batch([ended])
 
@@ -97,7 +97,7 @@ async def test_a_restarted_recorder_applies_a_re_offered_call_to_its_existing_ro
 
 
 async def test_a_call_ended_again_has_its_legs_replaced(db):
-    recorder = CallRecorder(db.session, normalise, lambda s, numbers: _no_customers())
+    recorder = CallRecorder(db, normalise, lambda s, numbers: _no_customers())
     offered, answered, ended = answered_call("7.7", "+8613800138000")
     await recorder.handle_batch([offered, answered, ended])
     legs = (AgentLeg("PJSIP/1002", "Agent 2", T0 + 1, RingOutcome.NO_ANSWER, 4.0),)
@@ -113,7 +113,7 @@ async def test_a_call_ended_again_has_its_legs_replaced(db):
 async def test_one_customer_lookup_per_batch_links_only_a_number_with_one_customer(db):
     asked: list[list[str]] = []
 
-    async def many(session, e164s):
+    def many(session, e164s):
         asked.append(list(e164s))
         return {"+8613800138000": [7], "+8613912345678": [8, 9]}
 
@@ -121,7 +121,7 @@ async def test_one_customer_lookup_per_batch_links_only_a_number_with_one_custom
         for cid in (7, 8, 9):
             s.add(Customer(id=cid, name=f"c{cid}"))
         await s.commit()
-    recorder = CallRecorder(db.session, normalise, many)
+    recorder = CallRecorder(db, normalise, many)
     await recorder.handle_batch(answered_call("8.8", "+8613800138000") + answered_call("9.9", "+8613912345678"))
 
     logged = await rows(db)
@@ -130,12 +130,12 @@ async def test_one_customer_lookup_per_batch_links_only_a_number_with_one_custom
 
 
 async def test_events_that_cannot_be_written_are_counted_and_the_other_calls_are_kept(db, caplog):
-    async def match(session, e164s):  # the customer lookup of one number always fails
+    def match(session, e164s):  # the customer lookup of one number always fails
         if "+8613912345678" in e164s:
             raise ConnectionResetError("database connection reset")
         return {}
 
-    recorder = CallRecorder(db.session, normalise, match)
+    recorder = CallRecorder(db, normalise, match)
     batch = answered_call("5.5", "+8613800138000") + answered_call("6.6", "+8613912345678")
     with caplog.at_level(logging.ERROR, logger="cti.calls.recorder"), pytest.raises(BatchPartlyFailed) as failed:
         await recorder.handle_batch(batch)

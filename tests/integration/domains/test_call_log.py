@@ -24,8 +24,8 @@ from cti.phone import normalise
 from .helpers import add_customer, ts
 
 
-async def _ids(session, e164s):
-    return await customers.ids_by_phones(session, e164s)
+def _ids(session, e164s):
+    return customers.ids_by_phones(session, e164s)
 
 
 def _answered_call(call_id="1795790312.0", caller="+8613800138000"):
@@ -46,7 +46,7 @@ def _answered_call(call_id="1795790312.0", caller="+8613800138000"):
 
 
 async def _record(db, events, batch=True):
-    recorder = CallRecorder(db.session, normalise, _ids)
+    recorder = CallRecorder(db, normalise, _ids)
     if batch:
         await recorder.handle_batch(events)
     else:
