@@ -162,6 +162,20 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _users_work(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """``work(session)`` on a migrated database; a ``UserError`` is one line (exit 1)."""
+    from cti.users import service as users
+
+    db = await _open_db(settings)
+    try:
+        async with db.session() as session:
+            return await work(session)
+    except users.UserError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        await db.close()
+
+
 async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
     from cti.users import service as users
 
@@ -170,17 +184,10 @@ async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
         password = sys.stdin.readline().rstrip("\r\n")
     elif password is None:
         password = getpass.getpass(f"password for {args.username}: ")
-    db = await _open_db(settings)
-    try:
-        async with db.session() as session:
-            user = await users.create(
-                session, username=args.username, password=password, role=args.role,
-                interface=args.interface, display_name=args.name, language=args.language, actor="cli",
-            )
-    except users.UserError as exc:
-        raise CliError(str(exc)) from None
-    finally:
-        await db.close()
+    user = await _users_work(settings, lambda session: users.create(
+        session, username=args.username, password=password, role=args.role,
+        interface=args.interface, display_name=args.name, language=args.language, actor="cli",
+    ))
     print(f"user {user.username} added (role {user.role}, interface {user.interface or 'none'})")
     return 0
 
@@ -188,14 +195,8 @@ async def _user_add(args: argparse.Namespace, settings: Settings) -> int:
 async def _user_set_active(args: argparse.Namespace, settings: Settings) -> int:
     from cti.users import service as users
 
-    db = await _open_db(settings)
-    try:
-        async with db.session() as session:
-            user, ended = await users.set_active(session, args.username, args.active, actor="cli")
-    except users.UserError as exc:
-        raise CliError(str(exc)) from None
-    finally:
-        await db.close()
+    user, ended = await _users_work(
+        settings, lambda session: users.set_active(session, args.username, args.active, actor="cli"))
     if args.active:
         print(f"user {user.username} enabled")
     else:
@@ -206,13 +207,7 @@ async def _user_set_active(args: argparse.Namespace, settings: Settings) -> int:
 async def _user_list(args: argparse.Namespace, settings: Settings) -> int:
     from cti.users import service as users
 
-    db = await _open_db(settings)
-    try:
-        async with db.session() as session:
-            rows = await users.all_users(session)
-    finally:
-        await db.close()
-    for u in rows:
+    for u in await _users_work(settings, users.all_users):
         state = "active" if u.active else "disabled"
         print(f"{u.username}\t{u.role}\t{u.interface or '-'}\t{state}\t{u.display_name}")
     return 0

@@ -96,14 +96,12 @@ class Settings(BaseSettings):
     @field_validator("outside_prefixes", mode="before")
     @classmethod
     def _split_prefixes(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            return tuple(p.strip() for p in v.split(",") if p.strip())
-        return v
+        return _comma_list(v) if isinstance(v, str) else v
 
     @field_validator("export_roles", mode="before")
     @classmethod
     def _known_roles(cls, v: Any) -> Any:
-        roles = tuple(r.strip() for r in v.split(",") if r.strip()) if isinstance(v, str) else tuple(v)
+        roles = _comma_list(v) if isinstance(v, str) else tuple(v)
         for role in roles:
             if role not in ROLES:
                 raise ValueError(f"unknown role {role!r}; use {', '.join(ROLES[:-1])} or {ROLES[-1]}")
@@ -112,9 +110,8 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _parse_networks(cls, v: Any) -> Any:
-        items = v.split(",") if isinstance(v, str) else v
         networks = []
-        for item in items:
+        for item in _comma_list(v) if isinstance(v, str) else v:
             text = str(item).strip()
             if not text:
                 continue
@@ -158,6 +155,11 @@ class Settings(BaseSettings):
         if toml_path:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
         return tuple(sources)
+
+
+def _comma_list(text: str) -> tuple[str, ...]:
+    """``"a, b,,c"`` → ``("a", "b", "c")``: how every list setting is written in the environment."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
 def load_settings(config_file: str | None = None, **overrides: Any) -> Settings:

@@ -6,7 +6,7 @@ import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select, update
-from web_support import PASSWORD, csrf_from, login, page_token, session_cookie, set_session_cookie, web  # noqa: F401
+from web_support import PASSWORD, csrf_from, login, page_token, session_cookie, set_session_cookie, web, web_running  # noqa: F401
 
 from cti.http.security import CSP
 from cti.http.sessions import digest
@@ -73,10 +73,7 @@ async def test_session_cookie_is_httponly_samesite_and_renewed_at_every_login(we
 
 
 async def test_secure_cookie_when_configured(db):
-    from web_support import start_web
-
-    running = await start_web(db, cookie_secure=True)
-    try:
+    async with web_running(db, cookie_secure=True) as running:
         client = await running.client()
         page = await client.get("/login")
         nonce = page.cookies["cti_login"]
@@ -85,9 +82,6 @@ async def test_secure_cookie_when_configured(db):
         resp = await client.post("/login", data=data, headers={"Cookie": f"cti_login={nonce.value}"},
                                  allow_redirects=False)
         assert resp.status == 302 and resp.cookies["cti_session"]["secure"]
-    finally:
-        await client.session.close()
-        await running.server.close()
 
 
 async def test_logout_revokes_the_session_on_the_server(web):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from web_support import PASSWORD, start_web, web  # noqa: F401
+from web_support import PASSWORD, web, web_running  # noqa: F401
 
 from cti.users import service as users
 
@@ -52,11 +52,8 @@ async def test_an_administrator_gets_the_file(web):
 
 @pytest.fixture
 async def agents_export(db):
-    running = await start_web(db, export_roles="agent,supervisor,admin")
-    yield running
-    for client in running.clients:
-        await client.session.close()
-    await running.server.close()
+    async with web_running(db, export_roles="agent,supervisor,admin") as running:
+        yield running
 
 
 async def test_the_setting_can_give_exports_to_agents(agents_export):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from ami_support import eventually, no_leaks  # noqa: F401  (fixtures)
-from web_support import receive, start_web
+from web_support import receive, start_web, stop_web
 
 from cti.http import keys
 from pbxsim import SimConfig, Simulator
@@ -33,12 +33,6 @@ async def console(db, pbx, *, seed: bool = True):
     service = web.app[keys.SERVICE]
     await eventually(lambda: service.bridge.state == "connected" and service.bridge.resyncs >= 1, what="PBX linked")
     return web, service
-
-
-async def stop(web) -> None:
-    for client in web.clients:
-        await client.session.close()
-    await web.server.close()
 
 
 async def snapshot_of(web, client) -> dict:
@@ -74,7 +68,7 @@ async def test_a_login_and_a_second_tab_during_ringing_show_the_ringing_call(db,
         boss = await web.login("boss")  # no phone: nothing to show
         assert (await snapshot_of(web, boss))["pops"] == []
     finally:
-        await stop(web)
+        await stop_web(web)
 
 
 async def test_after_a_restart_the_ringing_and_the_answered_calls_are_shown_again(db, pbx):
@@ -85,7 +79,7 @@ async def test_after_a_restart_the_ringing_and_the_answered_calls_are_shown_agai
     await eventually(live_on(service, "PJSIP/1002", "answered"), what="1002 talking")
     ringing = pbx.start_direct(agent="PJSIP/1001", after=None, caller=NUMBER, name="Zhang San", patience=60)
     await eventually(live_on(service, "PJSIP/1001", "ringing"), what="1001 ringing")
-    await stop(web)  # the service stops; the PBX goes on
+    await stop_web(web)  # the service stops; the PBX goes on
 
     web, service = await console(db, pbx, seed=False)  # a new process on the same database
     try:
@@ -97,4 +91,4 @@ async def test_after_a_restart_the_ringing_and_the_answered_calls_are_shown_agai
         assert (talk["call_id"], talk["state"]) == (talking.linkedid, "answered")
         assert [c["name"] for c in talk["customers"]] == ["李四"]
     finally:
-        await stop(web)
+        await stop_web(web)

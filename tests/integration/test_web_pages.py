@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from web_support import start_web, web  # noqa: F401
+from web_support import web, web_running  # noqa: F401
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 PAGES = {
@@ -29,17 +29,12 @@ async def test_every_page_in_chinese_by_default(web):
 
 
 async def test_every_page_in_english_when_that_is_the_default(db):
-    running = await start_web(db, language="en")
-    try:
+    async with web_running(db, language="en") as running:
         client = await running.login()
         for path, (_, en) in PAGES.items():
             html = await (await client.get(path)).text()
             assert '<html lang="en">' in html and en in html, path
         assert "Sign in" in await (await (await running.client()).get("/login")).text()
-    finally:
-        for c in running.clients:
-            await c.session.close()
-        await running.server.close()
 
 
 async def test_the_console_page_gives_its_script_what_it_needs(web):

@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 import pytest
 from sqlalchemy import update
-from web_support import receive, web  # noqa: F401
+from web_support import receive, web, web_running  # noqa: F401
 
 from cti.http import push
 from cti.users.models import User, WebSession
@@ -35,18 +35,11 @@ async def test_a_foreign_origin_is_refused(web):
 
 
 async def test_the_configured_public_origin_is_accepted(db):
-    from web_support import start_web
-
-    running = await start_web(db, public_origin="https://cti.example.com")
-    try:
+    async with web_running(db, public_origin="https://cti.example.com") as running:
         client = await running.login()
         ws = await client.ws_connect("/ws", headers={"Origin": "https://cti.example.com"})
         assert (await receive(ws))["type"] == "hello"
         await ws.close()
-    finally:
-        for c in running.clients:
-            await c.session.close()
-        await running.server.close()
 
 
 async def test_no_login_no_channel(web):
@@ -116,14 +109,9 @@ async def test_a_heartbeat_comes_when_nothing_else_does(web, monkeypatch):
 @pytest.fixture
 async def quick_recheck(db, monkeypatch):
     """A console whose push channels recheck their sessions every 0.1 s."""
-    from web_support import start_web
-
     monkeypatch.setattr(push, "RECHECK", 0.1)
-    running = await start_web(db)
-    yield running
-    for c in running.clients:
-        await c.session.close()
-    await running.server.close()
+    async with web_running(db) as running:
+        yield running
 
 
 async def closed_while_pops_flow(web, ws, user_id: int, timeout: float = 3.0):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from web_support import PASSWORD, csrf_from, start_web, web  # noqa: F401
+from web_support import PASSWORD, csrf_from, web, web_running  # noqa: F401
 
 from cti.http.throttle import ADDRESS_LIMIT
 
@@ -18,11 +18,8 @@ from cti.http.throttle import ADDRESS_LIMIT
 @pytest.fixture
 async def proxied(db):
     """The console behind a reverse proxy on 127.0.0.1 (where the test client connects from)."""
-    running = await start_web(db, trusted_proxies="127.0.0.1")
-    yield running
-    for client in running.clients:
-        await client.session.close()
-    await running.server.close()
+    async with web_running(db, trusted_proxies="127.0.0.1") as running:
+        yield running
 
 
 async def attempt(client, username: str, password: str, forwarded_for: str | None = None):

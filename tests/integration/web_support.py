@@ -8,9 +8,11 @@ Test modules import the fixtures they use: ``from web_support import web, agent 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import re
 import socket
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,10 +154,23 @@ async def start_web(db: Database, *, seed: bool = True, **overrides: Any) -> Web
     return web
 
 
+async def stop_web(web: Web) -> None:
+    for client in web.clients:
+        await client.session.close()  # TestClient.close() would also stop the shared server
+    await web.server.close()
+
+
+@contextlib.asynccontextmanager
+async def web_running(db: Database, **overrides: Any) -> AsyncIterator[Web]:
+    """``async with web_running(db, language="en") as web:`` a console with other settings, stopped after."""
+    running = await start_web(db, **overrides)
+    try:
+        yield running
+    finally:
+        await stop_web(running)
+
+
 @pytest.fixture
 async def web(db):
-    running = await start_web(db)
-    yield running
-    for client in running.clients:
-        await client.session.close()  # TestClient.close() would also stop the shared server
-    await running.server.close()
+    async with web_running(db) as running:
+        yield running
