@@ -40,7 +40,10 @@ How panoramisk's sharp edges (DESIGN.md, "Talking to Asterisk") are covered:
   exact point of the stream where it completed, and the tracker applies it
   there (``resync_queues``, ``resync_channels``): a list is never applied after
   events that happened since it was taken, so they are never contradicted by
-  it (nothing lost, nothing doubled, no call brought back).
+  it (nothing lost, nothing doubled, no call brought back). Then a Ping: where
+  its answer arrives, every event Asterisk had queued while answering the list
+  has arrived too (manager.c sends them once an action is handled), and the
+  tracker ends the calls the list no longer showed (``settle``).
 * Timer: every ``tick_interval`` seconds a tick marker goes through the same
   queue, so that stale calls and calls gone from a resync's list end on time
   on a quiet PBX too (``tracker.expire``), in order with the stream.
@@ -63,6 +66,7 @@ from typing import TYPE_CHECKING, Any
 from cti.ami.actions import AmiGateway
 from cti.ami.framing import encode_action
 from cti.ami.protocol import AmiError, AmiNotConnected, AmiProtocol, AmiTimeout, LoginFailed, Reply
+from cti.ami.tracker import TrackerError
 from cti.config import Settings
 from cti.events import DomainEvent
 from cti.logs import LogLimiter, clean
@@ -91,6 +95,14 @@ class ChannelList:
 
     items: list[dict[str, str]]
     at: float
+    login: int = 0  # the bridge's login count when it was asked: which connection it describes
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """Marker on the event queue: the answer to the Ping sent after the channel list arrived here."""
+
+    at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +112,7 @@ class Tick:
     at: float
 
 
-Item = tuple[dict[str, str], float] | QueueList | ChannelList | Tick
+Item = tuple[dict[str, str], float] | QueueList | ChannelList | Settled | Tick
 
 
 class AmiBridge:
@@ -135,7 +147,8 @@ class AmiBridge:
         self.events_received = 0
         self.handler_errors = 0  # messages or batches the tracker or a subscriber failed on
         self.tracker_errors = 0  # ... of which the tracker raised (a bug in the tracker)
-        self._error_log = LogLimiter(log)
+        self._synced_login = -1  # the login whose channel list the tracker has applied
+        self._error_logs = {"tracker": LogLimiter(log), "subscriber": LogLimiter(log)}  # one flood hides not the other
         self.resyncs = 0
         self.last_ping_rtt: float | None = None
         self._malformed_closed = 0  # malformed lines of connections already gone
@@ -175,6 +188,11 @@ class AmiBridge:
             consumer.cancel()
             await asyncio.gather(consumer, return_exceptions=True)
         self._set_state("disconnected", self.last_error)
+
+    @property
+    def synced(self) -> bool:
+        """Logged in, and this connection's channel list applied: the tracker shows the PBX as it is now."""
+        return self.state == "connected" and self._synced_login == self.logins
 
     def status(self) -> dict[str, Any]:
         """The AMI component of ``/status``.
@@ -289,18 +307,19 @@ class AmiBridge:
                 self._paused = None
 
     async def _resync(self, proto: AmiProtocol) -> None:
-        """QueueStatus, then CoreShowChannels; each list is queued as a marker where it completed."""
+        """QueueStatus, CoreShowChannels, Ping; each answer is queued as a marker where it completed."""
         timeout = self.settings.ami_action_timeout
-        for action, marker in (("QueueStatus", QueueList), ("CoreShowChannels", ChannelList)):
+        steps = (("QueueStatus", True, lambda r: QueueList(r.items, self._clock())),
+                 ("CoreShowChannels", True, lambda r: ChannelList(r.items, self._clock(), self.logins)),
+                 ("Ping", False, lambda r: Settled(self._clock())))
+        for action, as_list, marker in steps:
 
-            def place(reply: Reply, marker: type[QueueList | ChannelList] = marker) -> None:
+            def place(reply: Reply, marker: Callable[[Reply], Item] = marker) -> None:
                 if reply.ok:
-                    self._enqueue(proto, marker(reply.items, self._clock()))
-                    if marker is ChannelList:
-                        self.resyncs += 1
+                    self._enqueue(proto, marker(reply))
 
             try:
-                reply = await proto.request({"Action": action}, as_list=True, timeout=timeout, on_complete=place)
+                reply = await proto.request({"Action": action}, as_list=as_list, timeout=timeout, on_complete=place)
             except AmiError as exc:
                 log.warning("AMI resync failed (%s); reconnecting", exc)
                 proto.abort(f"resync failed: {exc}")
@@ -309,6 +328,8 @@ class AmiBridge:
                 log.warning("AMI resync refused by the PBX (%s: %s); reconnecting", action, clean(reply.message))
                 proto.abort(f"resync refused: {action}: {clean(reply.message)}")
                 return
+            if action == "CoreShowChannels":
+                self.resyncs += 1
 
     async def _tick(self) -> None:
         while True:
@@ -402,30 +423,38 @@ class AmiBridge:
                             events.extend(tracker.feed(item[0], item[1]))
                         else:
                             events.extend(self._apply(item))
+                    except TrackerError as exc:  # a bug: what happened before it still goes out
+                        events.extend(exc.events)
+                        self.tracker_errors += 1
+                        self._failed("tracker", item, exc.__cause__ or exc)
                     except Exception as exc:
                         self.tracker_errors += 1
-                        self._failed("the call tracker", item, exc)
+                        self._failed("tracker", item, exc)
                 if events:
                     try:
                         await self._publish(events)
                     except asyncio.CancelledError:
                         raise
                     except Exception as exc:
-                        self._failed("a subscriber", items[-1] if len(items) == 1 else None, exc)
+                        self._failed("subscriber", items[-1] if len(items) == 1 else None, exc)
             finally:
                 for _ in items:
                     queue.task_done()
 
-    def _apply(self, marker: QueueList | ChannelList | Tick) -> list[DomainEvent]:
+    def _apply(self, marker: QueueList | ChannelList | Settled | Tick) -> list[DomainEvent]:
         tracker = self.tracker
         if isinstance(marker, QueueList):
             return tracker.resync_queues(marker.items, marker.at)
         if isinstance(marker, ChannelList):
+            self._synced_login = marker.login
             return tracker.resync_channels(marker.items, marker.at)
+        if isinstance(marker, Settled):
+            return tracker.settle(marker.at)
         return tracker.expire(marker.at)
 
-    def _failed(self, who: str, item: Item | None, exc: Exception) -> None:
-        """Count, and log one line (at most one a minute): what failed, on what, where in the code."""
+    def _failed(self, who: str, item: Item | None, exc: BaseException) -> None:
+        """Count, and log one line (at most one a minute for each of ``tracker`` and ``subscriber``):
+        what failed, on what, where in the code."""
         self.handler_errors += 1
         if item is None:
             what = "a batch"
@@ -435,8 +464,8 @@ class AmiBridge:
             what = type(item).__name__
         where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
-        self._error_log.error("AMI %s: %s failed: %s%s (the stream goes on)", what, who,
-                              clean(f"{type(exc).__name__}: {exc}", 200), at)
+        self._error_logs[who].error("AMI %s: the call %s failed: %s%s (the stream goes on)", what, who,
+                                    clean(f"{type(exc).__name__}: {exc}", 200), at)
 
 
 def _describe(exc: BaseException) -> str:

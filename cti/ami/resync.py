@@ -16,12 +16,13 @@ between is not offered again; one that started in between is not ended).
 * :func:`apply_channels` (at ``CoreShowChannelsComplete``):
 
   - A tracked call whose Linkedid is in no CoreShowChannel is *vanishing*: it
-    ends ``VANISH_GRACE`` seconds later (with hangup cause 0 and the
-    disposition known so far) unless its Hangups arrive first. Asterisk sends
-    the events it had queued for a session *after* the action's response
-    (manager.c: ``process_events`` once each message is handled), so a call
-    that hung up just before the list was taken is missing from the list and
-    its Hangup, with the real cause and the agent's AgentComplete, follows.
+    ends at ``settle`` (with hangup cause 0 and the disposition known so far)
+    unless its Hangups arrive first. Asterisk sends the events it had queued
+    for a session *after* the action's response (manager.c:
+    ``process_events`` once each message is handled), so a call that hung up
+    just before the list was taken is missing from the list and its Hangup,
+    with the real cause and the agent's AgentComplete, follows. The bridge
+    sends a Ping after the list: when its answer arrives, those events have.
   - An unknown call is offered; then queued if its customer leg runs
     ``Queue`` unbridged (position and wait from the QueueEntry hint, if any),
     answered for every leg sharing the customer leg's ``BridgeId``
@@ -97,14 +98,17 @@ def apply_channels(tracker: CallTracker, channels: list[Item], now: float, out: 
             tracker.ignored += 1  # only agent legs left: nothing to follow
             continue
         tracker._touch(call, now)
-        _sync_legs(tracker, call, legs, now, out)
+        _add_legs(tracker, call, legs)
         if customer is None:
+            _drop_missing_legs(tracker, call, legs, now, out)
             call.customer_gone = True
             continue
         if not call.offered:
             _offer(tracker, call, customer, now, out)
         _sync_queue(tracker, call, customer, hints, now, out)
+        # the answers first: a phone gone from the list because another answered ended answered elsewhere
         _sync_agents(tracker, call, legs, customer, hints, now, out)
+        _drop_missing_legs(tracker, call, legs, now, out)
 
 
 def _fresh_hints(tracker: CallTracker, now: float) -> QueueHints:
@@ -137,7 +141,13 @@ def _seconds(duration: str) -> int:
     return h * 3600 + m * 60 + s
 
 
-def _sync_legs(tracker: CallTracker, call: Call, legs: dict[str, Item], now: float, out: Out) -> None:
+def _add_legs(tracker: CallTracker, call: Call, legs: dict[str, Item]) -> None:
+    for uid in legs:
+        if uid not in call.legs:
+            tracker._add_leg(call, uid)
+
+
+def _drop_missing_legs(tracker: CallTracker, call: Call, legs: dict[str, Item], now: float, out: Out) -> None:
     for uid in list(call.legs - legs.keys()):
         call.legs.discard(uid)
         tracker._legs.pop(uid, None)
@@ -146,9 +156,6 @@ def _sync_legs(tracker: CallTracker, call: Call, legs: dict[str, Item], now: flo
             tracker._ring_gone(call, ring, now, out)
         elif ring is not None:
             tracker._agent_leg_left(call, ring, now)
-    for uid in legs:
-        if uid not in call.legs:
-            tracker._add_leg(call, uid)
 
 
 def _offer(tracker: CallTracker, call: Call, customer: Item, now: float, out: Out) -> None:

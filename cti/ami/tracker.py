@@ -25,14 +25,17 @@ The rules that are not obvious from the event names:
 * Originate failures: see ``tracker_originate``; exactly one OriginateFailed
   per failed ActionID, with the real Hangup cause when a channel existed.
 * Malformed input never raises out of :meth:`CallTracker.feed`: a message
-  that cannot be used (a missing field, a garbage number, a value of the
-  wrong type: :data:`HOSTILE_INPUT`) is counted in ``ignored``. Any other
-  exception is a bug in the tracker: it propagates, so that the bridge logs
-  it and counts it (``/status``: ``ami.tracker.errors``).
+  that cannot be used (a missing field, a garbage number: :data:`HOSTILE_INPUT`;
+  the framer gives strings only) is counted in ``ignored``. Any other
+  exception is a bug: it comes out as :class:`TrackerError`, carrying the
+  events produced before it (a stale call ended on the way is not lost), so
+  that the bridge publishes them, logs the bug and counts it (``/status``:
+  ``ami.tracker.errors``).
 * After a reconnect the bridge hands over ``QueueStatus`` and then
   ``CoreShowChannels``, each at the point of the stream where it completed
-  (:meth:`CallTracker.resync_queues`, :meth:`CallTracker.resync_channels`;
-  see ``resync``).
+  (:meth:`CallTracker.resync_queues`, :meth:`CallTracker.resync_channels`),
+  then :meth:`CallTracker.settle` where the answer to a Ping sent after the
+  channel list arrives (see ``resync``).
 
 >>> t = CallTracker()
 >>> msg = {"Event": "Newchannel", "Channel": "PJSIP/carrier-00000000", "ChannelState": "4",
@@ -56,14 +59,23 @@ from cti.ami.tracker_queue import QueueHandlers
 from cti.ami.tracker_state import CallSnapshot, snapshot
 from cti.events import DomainEvent
 
-__all__ = ["HOSTILE_INPUT", "IGNORED_EVENTS", "CallSnapshot", "CallTracker"]
+__all__ = ["HOSTILE_INPUT", "IGNORED_EVENTS", "CallSnapshot", "CallTracker", "TrackerError"]
 
 Handler = Callable[[Msg, float, Out], None]
 
-# What a hostile or truncated message can raise in a handler: a missing field (KeyError), a
-# garbage number (ValueError), a value of the wrong type (TypeError, AttributeError). Counted in
-# ``ignored``; anything else is a bug and is not swallowed.
-HOSTILE_INPUT: tuple[type[Exception], ...] = (KeyError, ValueError, TypeError, AttributeError)
+# What a hostile or truncated message (fields are strings: the framer makes nothing else) can raise
+# in a handler: a missing field (KeyError), a garbage number (ValueError). Counted in ``ignored``;
+# anything else is a bug and comes out as TrackerError.
+HOSTILE_INPUT: tuple[type[Exception], ...] = (KeyError, ValueError)
+
+
+class TrackerError(Exception):
+    """The tracker failed on a message: a bug (its cause is ``__cause__``). ``events`` are the domain
+    events produced before it failed (e.g. a stale call ended on the way): they still happened."""
+
+    def __init__(self, events: list[DomainEvent]) -> None:
+        super().__init__(f"call tracker failed after {len(events)} events")
+        self.events = events
 
 # Events the tracker has no handler for and that carry no call state it uses: the AMI
 # connection skips their frames before decoding them (AmiFramer skip_events). Never put here an
@@ -147,12 +159,23 @@ class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
             handler(msg, now, out)
         except HOSTILE_INPUT:  # hostile or truncated input must never stop the stream
             self.ignored += 1
+        except Exception as exc:
+            raise TrackerError(out) from exc
         return out
 
     def expire(self, now: float) -> list[DomainEvent]:
-        """End stale and vanished calls without waiting for the next message (the bridge's timer)."""
+        """End stale calls without waiting for the next message (the bridge's timer)."""
         out: Out = []
         self._expire(now, out)
+        return out
+
+    def settle(self, now: float) -> list[DomainEvent]:
+        """The events Asterisk had queued when it answered the channel list have all arrived (the
+        answer to a Ping sent after it is here: manager.c sends a session's queued events once each
+        action is handled). The calls the list no longer showed and whose Hangups did not come
+        ended while we were away: they end now, at the time of the list."""
+        out: Out = []
+        self._end_vanished(out)
         return out
 
     def resync_queues(self, queue_status: list[Mapping[str, str]], now: float) -> list[DomainEvent]:
@@ -163,15 +186,18 @@ class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
             apply_queue_status(self, queue_status, now, out)
         except HOSTILE_INPUT:
             self.ignored += 1
+        except Exception as exc:
+            raise TrackerError(out) from exc
         return out
 
     def resync_channels(self, channels: list[Mapping[str, str]], now: float) -> list[DomainEvent]:
         """The second half, where ``CoreShowChannels`` completed: the calls.
 
-        Calls missing from the list end (after a short grace for their own
-        Hangups); unknown calls are offered (and queued, ringing or answered
-        as the list shows); known calls get no duplicate events, only the
-        transitions they missed.
+        Calls missing from the list are *vanishing*: their own Hangups may
+        follow the list; those that are still there end at :meth:`settle`.
+        Unknown calls are offered (and queued, ringing or answered as the list
+        shows); known calls get no duplicate events, only the transitions they
+        missed.
         """
         out: Out = []
         try:
@@ -180,6 +206,8 @@ class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
             apply_channels(self, channels, now, out)
         except HOSTILE_INPUT:
             self.ignored += 1
+        except Exception as exc:
+            raise TrackerError(out) from exc
         return out
 
     def resync(
@@ -188,8 +216,8 @@ class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
         queue_status: list[Mapping[str, str]],
         now: float,
     ) -> list[DomainEvent]:
-        """Both halves at one point of the stream (lists taken together, e.g. in a test)."""
-        return self.resync_queues(queue_status, now) + self.resync_channels(channels, now)
+        """Both halves and the settling at one point of the stream (nothing in flight, e.g. a test)."""
+        return self.resync_queues(queue_status, now) + self.resync_channels(channels, now) + self.settle(now)
 
     def active_calls(self) -> list[CallSnapshot]:
         """A read-only snapshot of the calls offered and not yet ended, oldest activity first."""

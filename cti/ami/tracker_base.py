@@ -31,7 +31,6 @@ Out = list[DomainEvent]
 
 _MAX_FAILED_IDS = 1000
 _MAX_UNCLAIMED = 1000
-VANISH_GRACE = 1.0  # seconds a call missing from a resync's channel list waits for its own Hangups
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +104,7 @@ class TrackerBase:
         self._legs[uid] = call.call_id
 
     def _expire(self, now: float, out: Out) -> None:
-        """End calls gone from a resync's list (after the grace) and calls that saw no event for
-        ``stale_after`` seconds (oldest first)."""
-        if self._vanishing:
-            self._end_vanished(now, out)
+        """End calls that saw no event for ``stale_after`` seconds (oldest first)."""
         limit = now - self.stale_after
         calls = self._calls
         while calls:
@@ -120,12 +116,10 @@ class TrackerBase:
         while unclaimed and unclaimed[0].at <= limit:
             unclaimed.popleft()
 
-    def _end_vanished(self, now: float, out: Out) -> None:
-        """A call that a channel list no longer showed and whose Hangups did not follow: it ended
-        while we were away. It ends when the list said so, with the causes seen (0 if none)."""
+    def _end_vanished(self, out: Out) -> None:
+        """The calls a channel list no longer showed and whose Hangups did not follow it: they ended
+        while we were away. Each ends when the list said so, with the causes seen (0 if none)."""
         for call_id, gone_at in list(self._vanishing.items()):
-            if now - gone_at < VANISH_GRACE:
-                continue
             call = self._calls.get(call_id)
             if call is None:
                 del self._vanishing[call_id]

@@ -120,15 +120,18 @@ class PopService:
 
     # -- what a console that connects now must show ---------------------------------------------------
 
-    def live(self, interface: str | None, language: str) -> list[dict[str, Any]]:
+    def live(self, interface: str | None, language: str, user_id: int | None = None) -> list[dict[str, Any]]:
         """The pops of the calls ringing or answered on ``interface`` now, as ``pop`` messages with their
-        state, oldest first. Synchronous: taken between two events, it matches the push stream's position."""
+        state, oldest first. Synchronous: taken between two events, it matches the push stream's position.
+        ``user_id`` (who is shown them) gets their later updates too, even if bound to the phone since."""
         if not interface:
             return []
         out = []
         for call_id, call in self._calls.items():
             pop = call.agents.get(interface)
             if pop is not None and pop.state in LIVE:
+                if user_id is not None:
+                    pop.users.add(user_id)
                 out.append(self._pop_message(call_id, call, interface, pop, language))
         return out
 

@@ -8,6 +8,7 @@ recheck). An administrator cannot disable their own login from here.
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp_session import get_session
 
 from cti.http import keys
 from cti.http.auth import ADMINS, allow
@@ -22,13 +23,13 @@ async def users_page(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.DB].session() as s:
         rows = [(u, u.last_login_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if u.last_login_at else "")
                 for u in await users.all_users(s)]
-    done = request.query.get("done", "")
+    done = (await get_session(request)).pop("admin_done", None) or {}  # what the last action did, said once
     context = {
         "rows": rows,
         "nav": "admin",
-        "done": done if done in ("disabled", "enabled") else "",
-        "done_user": request.query.get("user", "")[:64],
-        "done_sessions": _int(request.query.get("sessions")),
+        "done": done.get("what", ""),
+        "done_user": done.get("user", ""),
+        "done_sessions": done.get("sessions", 0),
     }
     return await render(request, "admin_users.html", context)
 
@@ -37,9 +38,11 @@ async def users_page(request: web.Request) -> web.StreamResponse:
 async def set_active(request: web.Request) -> web.StreamResponse:
     me: User = request[USER_KEY]
     form = await request.post()
+    if form.get("active") not in ("0", "1"):
+        raise web.HTTPBadRequest()
     active = form.get("active") == "1"
     async with request.app[keys.DB].session() as s:
-        target = await s.get(User, _int(request.match_info["id"]))
+        target = await s.get(User, int(request.match_info["id"]))
         if target is None:
             raise web.HTTPNotFound()
         if target.id == me.id and not active:
@@ -47,12 +50,7 @@ async def set_active(request: web.Request) -> web.StreamResponse:
         user, ended = await users.set_active(s, target.username, active, actor=me.username)
     if not active:
         request.app[keys.HUB].end_user(user.id)  # its open consoles close now, not at the next recheck
-    query = f"done={'enabled' if active else 'disabled'}&user={user.username}&sessions={ended}"
-    raise web.HTTPSeeOther(f"/admin/users?{query}")
+    (await get_session(request))["admin_done"] = {
+        "what": "enabled" if active else "disabled", "user": user.username, "sessions": ended}
+    raise web.HTTPSeeOther("/admin/users")
 
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0

@@ -62,11 +62,12 @@ class PushSessions:
 
     async def check(self, app: web.Application) -> int:
         """One query for every open channel; those whose login ended are closed. Returns how many."""
-        if not self._open:
+        asked = list(self._open.items())  # channels opened during the query are judged next time
+        if not asked:
             return 0
         async with app[keys.DB].session() as s:
-            live = await users.live_sessions(s, set(self._open.values()))
-        ended = [conn for conn, session_id in self._open.items() if session_id not in live]
+            live = await users.live_sessions(s, {session_id for _, session_id in asked})
+        ended = [conn for conn, session_id in asked if session_id not in live and conn in self._open]
         for conn in ended:
             conn.end("login")
             self._open.pop(conn, None)
@@ -128,9 +129,8 @@ def _snapshot(request: web.Request, user: User) -> dict:
     answered that is not listed here is over (otherwise its state is unknown)."""
     service = request.app[keys.SERVICE]
     language = user.language or request.app[keys.SETTINGS].language
-    pops = service.pops.live(user.interface, language) if service.pops is not None else []
-    bridge = service.bridge
-    synced = bridge is not None and bridge.state == "connected" and bridge.resyncs > 0
+    pops = service.pops.live(user.interface, language, user.id) if service.pops is not None else []
+    synced = service.bridge is not None and service.bridge.synced
     return {"pops": pops, "synced": synced}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -23,51 +24,57 @@ class Database:
         self.url = make_url(url)
         self.engine: AsyncEngine = _create_engine(url, echo)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
-        self._sync: Engine | None = None  # SQLite: a synchronous engine over the same file, for read()
+        self._sync: Engine | None = None  # SQLite file: a synchronous twin over the same file, for read/write
+        self._pool: ThreadPoolExecutor | None = None  # its threads (not the default pool: argon2 runs there)
 
     @property
     def read_engine(self) -> Engine:
-        """The engine :meth:`read` and :meth:`write` run on (SQLite: the synchronous twin, made on first use)."""
-        if not self.is_sqlite:
+        """The engine :meth:`read` and :meth:`write` run on (a SQLite file: the synchronous twin)."""
+        if not self._twin:
             return self.engine.sync_engine
         if self._sync is None:
             self._sync = _create_sync_sqlite(self.url)
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db")
         return self._sync
 
     async def read(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(session, *args, **kwargs)``: a read written for a synchronous ``Session``, run in one go.
 
-        SQLite: in a worker thread, on a synchronous engine over the same file: one thread hop for the
-        whole read, where aiosqlite costs a hop or more per statement (~0.5 ms of CPU each on the event
-        loop, docs/PERFORMANCE.md); WAL readers never wait for the writer. PostgreSQL: asyncpg has no
-        such cost; ``fn`` runs on the async session (``run_sync``).
+        A SQLite file: in a worker thread, on a synchronous engine over the same file, in one
+        ``BEGIN`` (one snapshot for all its statements; WAL readers never wait for the writer), one
+        thread hop where aiosqlite costs a hop or more per statement (~0.5 ms of CPU each on the event
+        loop, docs/PERFORMANCE.md). PostgreSQL: asyncpg has no such cost; ``fn`` runs on the async
+        session (``run_sync``), as on an in-memory SQLite database (which a twin could not share).
         """
-        if not self.is_sqlite:
+        return await self._run(fn, args, kwargs, write=False)
+
+    async def write(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Like :meth:`read`, for a unit of work: ``fn(session, …)`` runs in one transaction (SQLite:
+        ``BEGIN IMMEDIATE``, so it waits for another writer, busy timeout 10 s, rather than failing),
+        committed when it returns, rolled back when it raises."""
+        return await self._run(fn, args, kwargs, write=True)
+
+    async def _run(self, fn: Callable[..., T], args: Any, kwargs: Any, *, write: bool) -> T:
+        if not self._twin:
             async with self.session() as session:
-                return await session.run_sync(fn, *args, **kwargs)
-        engine = self.read_engine
+                result = await session.run_sync(fn, *args, **kwargs)
+                if write:
+                    await session.commit()
+                return result
+        engine = self.read_engine.execution_options(cti_write=write)
 
         def run() -> T:
             with Session(engine) as session:
-                return fn(session, *args, **kwargs)
-
-        return await asyncio.to_thread(run)
-
-    async def write(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Like :meth:`read`, for a unit of work: ``fn(session, …)`` runs in one transaction, committed
-        when it returns, rolled back when it raises (SQLite: ``BEGIN IMMEDIATE``, busy timeout)."""
-        if not self.is_sqlite:
-            async with self.session() as session:
-                result = await session.run_sync(fn, *args, **kwargs)
-                await session.commit()
+                result = fn(session, *args, **kwargs)
+                if write:
+                    session.commit()
                 return result
-        engine = self.read_engine
 
-        def run() -> T:
-            with Session(engine) as session, session.begin():
-                return fn(session, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, run)
 
-        return await asyncio.to_thread(run)
+    @property
+    def _twin(self) -> bool:
+        return self.is_sqlite and self.url.database not in (None, "", ":memory:")
 
     @property
     def is_sqlite(self) -> bool:
@@ -82,6 +89,9 @@ class Database:
         if self._sync is not None:
             self._sync.dispose()
             self._sync = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
 
 def _create_engine(url: str, echo: bool) -> AsyncEngine:
@@ -94,18 +104,27 @@ def _create_engine(url: str, echo: bool) -> AsyncEngine:
     # INSERT/UPDATE/DELETE), so a writer waits for the others (busy_timeout) instead of failing at once with
     # "database is locked" when a deferred transaction that has read upgrades to a write after another
     # connection committed. Reads still run outside any transaction: they never wait for a writer (WAL).
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30, "isolation_level": "IMMEDIATE"})
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10, "isolation_level": "IMMEDIATE"})
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
 
 def _create_sync_sqlite(url: Any) -> Engine:
-    """The synchronous twin of an aiosqlite engine: same file, same pragmas and transactions, any thread."""
+    """The synchronous twin of an aiosqlite engine: same file and pragmas, usable from any thread.
+
+    The driver's own transaction handling is off (``isolation_level=None``): every transaction
+    begins with our ``BEGIN`` (reads: one snapshot for all their statements) or ``BEGIN IMMEDIATE``
+    (writes: the write lock from the start), as SQLAlchemy's pysqlite notes recommend.
+    """
     sync_url = url.set(drivername="sqlite+pysqlite")
-    args = {"timeout": 30, "isolation_level": "IMMEDIATE", "check_same_thread": False}
-    engine = create_engine(sync_url, connect_args=args)
+    engine = create_engine(sync_url, connect_args={"timeout": 10, "isolation_level": None, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("cti_write") else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

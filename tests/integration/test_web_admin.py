@@ -58,8 +58,10 @@ async def test_disabling_an_agent_ends_their_sessions_and_open_consoles_at_once(
     assert again.status == 302 and again.headers["Location"].startswith("/login")
     assert (await login(await web.client(), "agent1", PASSWORD)).status == 401  # a disabled login cannot log in
 
-    page = await (await root.get(done.headers["Location"])).text()
+    assert done.headers["Location"] == "/admin/users"
+    page = await (await root.get("/admin/users")).text()
     assert "已停用 agent1，结束 1 个会话。" in page
+    assert "已停用 agent1" not in await (await root.get("/admin/users")).text()  # said once
     async with web.db.session() as s:
         audit = (await s.scalars(select(AuditEntry).where(AuditEntry.action == "disable"))).one()
     assert (audit.actor, audit.entity_id, audit.after) == ("root", str(web.users["agent1"]),
@@ -79,3 +81,7 @@ async def test_an_administrator_cannot_disable_their_own_login(web):
     assert (await root.get("/admin/users")).status == 200  # still logged in
     missing = await root.post("/admin/users/99999/active", data={"active": "0", "csrf_token": token})
     assert missing.status == 404
+    for odd in ({}, {"active": "no"}, {"active": "true"}):  # neither 0 nor 1: nothing is changed
+        refused = await root.post(f"/admin/users/{web.users['agent1']}/active", data={**odd, "csrf_token": token})
+        assert refused.status == 400, odd
+    assert (await login(await web.client(), "agent1", PASSWORD)).status == 302

@@ -163,3 +163,27 @@ async def test_status_counts_push_connections(web):
     body = await (await (await web.login("boss")).get("/status")).json()  # the details are for supervisors
     assert body["components"]["push"]["connections"] == 1
     await ws.close()
+
+
+async def test_a_console_opened_while_the_sessions_are_being_checked_is_kept(web, monkeypatch):
+    """The recheck judges the channels it asked about: one opened meanwhile (a fresh login) is not
+    taken for a revoked one."""
+    watch = web.app[push.PUSH_SESSIONS]
+    asked: list[set] = []
+    real = push.users.live_sessions
+
+    async def slow_live_sessions(session, ids):
+        asked.append(set(ids))
+        await asyncio.sleep(0.2)  # a second console connects meanwhile
+        return await real(session, ids)
+
+    monkeypatch.setattr(push.users, "live_sessions", slow_live_sessions)
+    first = await open_ws(web, await web.login("agent1"))
+    check = asyncio.create_task(watch.check(web.app))
+    await asyncio.sleep(0.05)
+    second = await open_ws(web, await web.login("agent2"))
+    assert await check == 0 and len(asked[0]) == 1
+    web.hub.send(web.users["agent2"], "pop", {"call_id": "still-open"})
+    assert (await receive(second))["data"]["call_id"] == "still-open"
+    await first.close()
+    await second.close()

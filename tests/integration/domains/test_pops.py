@@ -177,7 +177,8 @@ async def test_a_burst_of_ringing_calls_is_looked_up_together_and_each_pop_is_it
         ])
     finally:
         event.remove(db.read_engine, "before_cursor_execute", listen)
-    assert len(statements) == 4  # cards, products, customers' calls, unknown numbers' calls
+    queries = [st for st in statements if not st.startswith("BEGIN")]  # SQLite: the read's own BEGIN
+    assert len(queries) == 4  # cards, products, customers' calls, unknown numbers' calls
     pops_of = {uid: [m.data for m in hub.connect(uid, last_id=0).pending() if m.type == "pop"] for uid in ids.values()}
     first, same_customer = pops_of[ids["1001"]][0], pops_of[ids["1002"]][0]
     assert first["call_id"] == "a" and [c["name"] for c in first["customers"]] == ["张三"]
@@ -280,6 +281,20 @@ async def test_live_pops_follow_the_call_on_each_interface(db):
     await pops.handle(CallTransferred(CALL, ts(14, 39), "PJSIP/1002", "transfer,1003", "blind"))
     assert pops.live("PJSIP/1002", "zh") == []
     assert pops.live(None, "zh") == [] and pops.live("PJSIP/9999", "zh") == []
+
+
+async def test_a_user_shown_a_live_pop_gets_its_later_updates(db):
+    """Bound to the phone after it started ringing (or enabled again): the snapshot shows the pop, and
+    the answer and the end reach that user too."""
+    hub = Hub()
+    pops = PopService(db, hub, _describe, ZoneInfo("Asia/Shanghai"))
+    await pops.handle(_ringing("PJSIP/1001"))  # nobody is bound to 1001 yet
+    ids = await _agents(db, "1001")
+    [shown] = pops.live("PJSIP/1001", "zh", ids["1001"])
+    assert shown["state"] == "ringing"
+    await pops.handle(_answered("PJSIP/1001"))
+    await pops.handle(_ended())
+    assert [d["state"] for _, d in _messages(hub, ids["1001"])] == ["answered", "ended"]
 
 
 async def test_a_call_answered_before_this_process_saw_it_ring_pops_as_answered(db):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from cti.ami.bridge import BATCH_MAX, AmiBridge, ChannelList, QueueList, Tick
-from cti.ami.tracker import CallTracker
+from cti.ami.bridge import BATCH_MAX, AmiBridge, ChannelList, QueueList, Settled, Tick
+from cti.ami.tracker import CallTracker, TrackerError
 from cti.config import Settings
 
 
@@ -19,6 +19,11 @@ class FakeTracker:
     def feed(self, msg: dict[str, str], now: float) -> list:
         if msg.get("Event") == "Boom":
             raise RuntimeError("tracker bug\r\nforged: line")
+        if msg.get("Event") == "BoomAfter":  # what the real tracker raises: the events before the bug kept
+            try:
+                raise KeyError("internal")
+            except KeyError as exc:
+                raise TrackerError([("expired", now)]) from exc
         return [("feed", msg["n"], now)] if msg.get("Event") != "Quiet" else []
 
     def resync_queues(self, queue_status: list, now: float) -> list:
@@ -29,6 +34,9 @@ class FakeTracker:
 
     def expire(self, now: float) -> list:
         return [("expire", now)]
+
+    def settle(self, now: float) -> list:
+        return [("settle", now)]
 
 
 async def consumed(items: list, publish_fail: bool = False) -> tuple[AmiBridge, list[list]]:
@@ -51,10 +59,11 @@ async def consumed(items: list, publish_fail: bool = False) -> tuple[AmiBridge, 
 
 async def test_queued_messages_and_the_markers_are_applied_in_order_and_published_once() -> None:
     items = [({"Event": "X", "n": "1"}, 1.0), QueueList([{}], 1.5), ({"Event": "X", "n": "2"}, 1.7),
-             ChannelList([{}, {}], 2.0), ({"Event": "Quiet"}, 3.0), Tick(3.5), ({"Event": "X", "n": "3"}, 4.0)]
+             ChannelList([{}, {}], 2.0), ({"Event": "Quiet"}, 3.0), Settled(3.2), Tick(3.5),
+             ({"Event": "X", "n": "3"}, 4.0)]
     bridge, calls = await consumed(items)
     assert calls == [[("feed", "1", 1.0), ("queues", 1, 1.5), ("feed", "2", 1.7), ("channels", 2, 2.0),
-                      ("expire", 3.5), ("feed", "3", 4.0)]]
+                      ("settle", 3.2), ("expire", 3.5), ("feed", "3", 4.0)]]
     assert bridge.handler_errors == 0
 
 
@@ -75,6 +84,12 @@ async def test_nothing_queued_gives_no_publish_and_errors_are_counted_once() -> 
     bridge, calls = await consumed(items[:1], publish_fail=True)
     assert bridge.handler_errors == 1 and bridge.status()["queue_depth"] == 0
     assert bridge.status()["tracker"]["errors"] == 0  # the subscriber failed, not the tracker
+
+
+async def test_the_events_made_before_a_tracker_bug_are_still_published() -> None:
+    bridge, calls = await consumed([({"Event": "BoomAfter"}, 7.0), ({"Event": "X", "n": "2"}, 8.0)])
+    assert calls == [[("expired", 7.0), ("feed", "2", 8.0)]]
+    assert bridge.status()["tracker"]["errors"] == 1
 
 
 async def test_a_tracker_bug_is_logged_as_one_clean_line_and_a_flood_is_held_back(caplog) -> None:

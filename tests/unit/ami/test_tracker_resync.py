@@ -6,7 +6,6 @@ events of a call are fed between, before and after the two lists, as a reconnect
 
 from __future__ import annotations
 
-from cti.ami.tracker_base import VANISH_GRACE
 from cti.events import (
     AgentRingEnded,
     AgentRinging,
@@ -93,15 +92,15 @@ def test_resync_again_with_the_same_lists_emits_no_call_event() -> None:
     assert names(second) == ["AgentStateChanged"] * 3  # members are re-asserted, calls are not
 
 
-def test_a_queued_call_missing_from_the_channel_list_ends_with_cause_0_after_the_grace() -> None:
+def test_a_queued_call_missing_from_the_channel_list_ends_with_cause_0_once_settled() -> None:
     msgs, _ = messages("sip_inbound_abandoned.ami")
     join = next(i for i, m in enumerate(msgs) if m.get("Event") == "QueueCallerJoin")
     tracker = CallTracker()
     feed_all(tracker, msgs[: join + 1])
     now = T0 + 60
-    assert tracker.resync([], [], now) == []  # its own Hangups may still follow the list
-    assert tracker.expire(now + VANISH_GRACE / 2) == []
-    out = tracker.expire(now + VANISH_GRACE)
+    assert tracker.resync_channels([], now) == []  # its own Hangups may still follow the list
+    assert tracker.expire(now + 3600) == []  # however long that takes to read
+    out = tracker.settle(now + 3601)
     ended = one_of(out, CallEnded)
     assert (ended.call_id, ended.disposition, ended.hangup_cause, ended.at) == (
         "1795790323.4", Disposition.ABANDONED, 0, now)  # fmt: skip
@@ -114,8 +113,7 @@ def test_a_ringing_call_missing_from_the_channel_list_closes_its_pops_and_ends()
     third_pop = [i for i, m in enumerate(msgs) if m.get("Event") == "AgentCalled"][-1]
     tracker = CallTracker()
     feed_all(tracker, msgs[: third_pop + 1])
-    tracker.resync([], [], T0 + 60)
-    out = feed_all(tracker, [{"Event": "QueueMemberStatus"}], start=int(60 / TICK) + 200)  # any later message
+    out = tracker.resync([], [], T0 + 60)
     assert names(out) == ["AgentRingEnded"] * 3 + ["CallEnded"]
     assert one_of(out, CallEnded).hangup_cause == 0
 
@@ -129,11 +127,12 @@ def test_a_call_whose_hangups_follow_the_channel_list_ends_with_its_real_cause_a
     before = feed_all(tracker, msgs[: connect + 1])
     now = T0 + (connect + 1) * TICK
     assert tracker.resync_channels([], now) == []
-    after = feed_all(tracker, msgs[connect + 1 :], start=connect + 1)
+    late = [(m, now + 5 + i * TICK) for i, m in enumerate(msgs[connect + 1 :])]  # read 5 s later (back-pressure)
+    after = [e for m, at in late for e in tracker.feed(m, at)]
     ended = one_of(after, CallEnded)
     assert (ended.disposition, ended.hangup_cause, ended.talk_seconds) == (Disposition.ANSWERED, 16, 3)
     assert names(by_call(before + after)["1795790312.0"]).count("CallEnded") == 1
-    assert tracker.expire(now + 10) == [] and len(tracker) == 0
+    assert tracker.settle(now + 10) == [] and len(tracker) == 0
 
 
 def test_a_call_that_hangs_up_between_the_two_lists_is_not_offered_again() -> None:
@@ -146,7 +145,7 @@ def test_a_call_that_hangs_up_between_the_two_lists_is_not_offered_again() -> No
     events += tracker.resync_queues(items(WAITING_STATUS), T0 + 1)
     events += feed_all(tracker, msgs[third_pop + 1 :], start=third_pop + 1)  # between the lists: to its end
     events += tracker.resync_channels([], T0 + 3)
-    events += tracker.expire(T0 + 10)
+    events += tracker.settle(T0 + 3.1)
     call = by_call(events)["1795790312.0"]
     assert [names(call).count(k) for k in ("CallOffered", "CallQueued", "CallAnswered", "CallEnded")] == [1, 1, 1, 1]
     assert call[-1].disposition is Disposition.ANSWERED and call[-1].hangup_cause == 16
@@ -215,8 +214,8 @@ def test_an_unknown_waiting_call_in_the_list_is_offered_and_queued() -> None:
     assert queued == CallQueued(STATUS_CALL, now, "support", 1, "+8613800138000", "Zhang San")
     [snapshot] = tracker.active_calls()
     assert (snapshot.call_id, snapshot.state, snapshot.queue) == (STATUS_CALL, "queued", "support")
-    # QueueEntry Wait 1 was two seconds old: the caller has waited 3 s
-    ended = one_of(tracker.resync_channels([], now + 1) + tracker.expire(now + 5), CallEnded)
+    # QueueEntry Wait 1 was two seconds old: the caller had waited 3 s, and 1 s more when it vanished
+    ended = one_of(tracker.resync_channels([], now + 1) + tracker.settle(now + 1.1), CallEnded)
     assert ended.wait_seconds == 4 and ended.disposition is Disposition.ABANDONED
 
 
@@ -248,3 +247,17 @@ def test_queue_hints_are_used_once_and_not_when_stale() -> None:
     tracker.resync_queues(items(WAITING_STATUS), T0)
     out = tracker.resync_channels(items(WAITING_CHANNELS), T0 + 3600)  # an hour later: not that queue's picture
     assert one_of(out, CallQueued).position == 0
+
+
+def test_phones_gone_from_the_list_because_another_answered_end_answered_elsewhere() -> None:
+    """The three phones ring; the link drops; 1001 answers and Asterisk cancels the others (cause 26).
+    The list after the reconnect shows the customer bridged with 1001 only."""
+    msgs, _ = messages("sip_inbound_answered.ami")
+    third_pop = [i for i, m in enumerate(msgs) if m.get("Event") == "AgentCalled"][-1]
+    tracker = CallTracker()
+    feed_all(tracker, msgs[: third_pop + 1])
+    out = tracker.resync_channels(sip_inbound_answered_connected_channels(), T0 + 30)
+    assert names(out) == ["CallAnswered", "AgentRingEnded", "AgentRingEnded"]
+    assert one_of(out, CallAnswered).interface == "PJSIP/1001"
+    assert {(e.interface, e.outcome) for e in of_type(out, AgentRingEnded)} == {
+        ("PJSIP/1002", RingOutcome.ANSWERED_ELSEWHERE), ("PJSIP/1003", RingOutcome.ANSWERED_ELSEWHERE)}  # fmt: skip

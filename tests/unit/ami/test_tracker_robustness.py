@@ -18,7 +18,7 @@ from cti.events import (
     OriginateFailed,
     RingOutcome,
 )
-from cti.ami.tracker import CallTracker
+from cti.ami.tracker import CallTracker, TrackerError
 from cti.ami.tracker_queue import survey_rating
 
 from .replay import T0, feed_all, messages, names, of_type
@@ -270,14 +270,19 @@ def test_random_messages_never_raise_and_never_leak(batch: list[dict[str, str]])
 @given(batch=st.lists(st.dictionaries(st.sampled_from(["Event", *FIELDS]),
                                       st.one_of(st.none(), st.integers(), st.lists(st.text()),
                                                 st.sampled_from(HANDLED))), max_size=20))  # fmt: skip
-def test_values_that_are_not_strings_are_ignored_and_the_tracker_goes_on(batch: list[dict]) -> None:
-    """The framer only makes strings; a caller that passes anything else loses that message only."""
+def test_values_that_are_not_strings_are_reported_and_the_tracker_goes_on(batch: list[dict]) -> None:
+    """The framer only makes strings: anything else is the caller's bug, reported as TrackerError (with
+    what happened before it), never swallowed; the tracker goes on with the next message."""
     tracker = CallTracker(stale_after=100)
+    failures = 0
     for i, msg in enumerate(batch):
-        tracker.feed(msg, T0 + i)
-    tracker.resync(batch, batch, T0 + len(batch))
-    assert tracker.feed(None, T0 + len(batch)) == []  # type: ignore[arg-type]
-    assert tracker.ignored >= 1
+        try:
+            tracker.feed(msg, T0 + i)
+        except TrackerError as exc:
+            failures += 1
+            assert exc.__cause__ is not None and isinstance(exc.events, list)
+    with pytest.raises(TrackerError):
+        tracker.feed(None, T0 + len(batch))  # type: ignore[arg-type]
     tracker.expire(T0 + len(batch) + 101)
     assert len(tracker) == 0 and tracker.legs_held == 0
     msgs, _ = messages("sip_inbound_answered.ami")
@@ -285,17 +290,21 @@ def test_values_that_are_not_strings_are_ignored_and_the_tracker_goes_on(batch: 
     assert (ended.disposition, ended.answered_by, ended.talk_seconds) == (Disposition.ANSWERED, "PJSIP/1001", 3)
 
 
-def test_an_exception_that_is_not_hostile_input_is_not_swallowed() -> None:
-    """A bug in a handler must reach the bridge (logged and counted there), not vanish in ``ignored``."""
-    tracker = CallTracker()
+def test_a_bug_in_a_handler_is_reported_with_the_calls_it_ended_on_the_way() -> None:
+    """A bug must reach the bridge (logged and counted there), not vanish in ``ignored``; and the
+    CallEnded of a stale call the same message expired is not lost with it."""
+    tracker = CallTracker(stale_after=60)
+    tracker.feed({"Event": "Newchannel", "Channel": "PJSIP/carrier-1", "ChannelState": "4", "CallerIDNum": "1",
+                  "CallerIDName": "", "Exten": "400", "Uniqueid": "1.1", "Linkedid": "1.1"}, T0)
 
     def broken(msg, now, out) -> None:
         raise ZeroDivisionError("a bug")
 
-    tracker._handlers["Newchannel"] = broken
-    with pytest.raises(ZeroDivisionError):
-        tracker.feed({"Event": "Newchannel"}, T0)
-    assert tracker.ignored == 0
+    tracker._handlers["Hangup"] = broken
+    with pytest.raises(TrackerError) as failed:
+        tracker.feed({"Event": "Hangup", "Uniqueid": "9.9"}, T0 + 61)
+    assert isinstance(failed.value.__cause__, ZeroDivisionError)
+    assert names(failed.value.events) == ["CallEnded"] and tracker.ignored == 0 and len(tracker) == 0
 
 
 @pytest.mark.parametrize("event", HANDLED)

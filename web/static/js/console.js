@@ -20,6 +20,7 @@ import { makeCards } from "./pop-card.js";
   var CSRF = root.getAttribute("data-csrf") || "";
   var STORE_KEY = "cti.console";
   var MAX_POPS = 8;
+  var MAX_DISMISSED = 50; // call ids the agent closed: a snapshot on reconnect does not bring them back
   var FADE_AFTER_MS = 5000;
   var SILENCE_MS = 65000; // the server sends a heartbeat every 25 s
   var popsEl = document.getElementById("pops");
@@ -72,6 +73,7 @@ import { makeCards } from "./pop-card.js";
     if (!s || !Array.isArray(s.pops) || s.user !== user) {
       s = { user: user, epoch: null, lastId: null, pops: [] };
     }
+    if (!Array.isArray(s.dismissed)) s.dismissed = [];
     if (s.lastId == null) {
       s.epoch = root.getAttribute("data-epoch") || null;
       s.lastId = isNaN(last) ? null : last;
@@ -159,6 +161,7 @@ import { makeCards } from "./pop-card.js";
       if (!victim) victim = state.pops[state.pops.length - 1];
       dropView(victim.call_id);
       removeRecord(victim.call_id);
+      forget(victim.call_id);
     }
   }
 
@@ -191,7 +194,13 @@ import { makeCards } from "./pop-card.js";
     delete views[callId];
   }
 
+  function forget(callId) {
+    state.dismissed = state.dismissed.filter(function (id) { return id !== callId; }).concat([callId]);
+    if (state.dismissed.length > MAX_DISMISSED) state.dismissed = state.dismissed.slice(-MAX_DISMISSED);
+  }
+
   function dismiss(callId) {
+    forget(callId);
     removeRecord(callId);
     dropView(callId);
     saveState();
@@ -218,6 +227,7 @@ import { makeCards } from "./pop-card.js";
     (data.pops || []).forEach(function (pop) {
       live[pop.call_id] = true;
       var rec = findRecord(pop.call_id);
+      if (!rec && state.dismissed.indexOf(pop.call_id) >= 0) return; // closed by the agent: stays closed
       if (!rec) addPop(pop);
       else if ((rec.status || {}).state !== pop.state) updateCall(Object.assign({ call_id: pop.call_id }, statusOf(pop)));
     });
