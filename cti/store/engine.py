@@ -25,6 +25,7 @@ class Database:
         self.engine: AsyncEngine = _create_engine(url, echo)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
         self._sync: Engine | None = None  # SQLite file: a synchronous twin over the same file, for read/write
+        self._writer: Engine | None = None  # the twin, beginning its transactions IMMEDIATE
         self._pool: ThreadPoolExecutor | None = None  # its threads (not the default pool: argon2 runs there)
 
     @property
@@ -34,6 +35,7 @@ class Database:
             return self.engine.sync_engine
         if self._sync is None:
             self._sync = _create_sync_sqlite(self.url)
+            self._writer = self._sync.execution_options(cti_write=True)
             self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db")
         return self._sync
 
@@ -61,7 +63,10 @@ class Database:
                 if write:
                     await session.commit()
                 return result
-        engine = self.read_engine.execution_options(cti_write=write)
+        engine = self.read_engine  # made on first use, the writer with it
+        if write:
+            assert self._writer is not None
+            engine = self._writer
 
         def run() -> T:
             with Session(engine) as session:
@@ -88,7 +93,7 @@ class Database:
         await self.engine.dispose()
         if self._sync is not None:
             self._sync.dispose()
-            self._sync = None
+            self._sync = self._writer = None
         if self._pool is not None:
             self._pool.shutdown(wait=False)
             self._pool = None

@@ -52,3 +52,14 @@ async def test_a_write_commits_when_it_returns_and_keeps_nothing_when_it_raises(
     if db.is_sqlite:  # each unit takes the write lock before its first statement
         assert [st for st in statements if st.startswith("BEGIN")] == ["BEGIN IMMEDIATE", "BEGIN IMMEDIATE"]
         assert statements[0] == "BEGIN IMMEDIATE" and statements[1].startswith("INSERT")
+
+
+async def test_a_write_can_be_the_first_thing_a_database_does(db):
+    from cti.store import Database
+
+    fresh = Database(db.url.render_as_string(hide_password=False))  # another process on the same database
+    try:
+        assert await fresh.write(_add, "赵六") > 0
+    finally:
+        await fresh.close()
+    assert (await db.read(_count_and_thread, "赵六"))[0] == 1
