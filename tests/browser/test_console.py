@@ -87,3 +87,22 @@ def test_next_agent_in_the_same_tab_does_not_see_the_previous_agents_pops(stack,
     expect(page.get_by_test_id("whoami")).to_contain_text("陈静")
     expect(page.get_by_test_id("pop")).to_have_count(0)
     expect(page.get_by_test_id("pops-empty")).to_be_visible()
+
+
+def test_a_pop_the_agent_closed_stays_closed_when_the_console_reconnects(stack, agent):
+    page = agent("1001")
+    conn = page.get_by_test_id("connection")
+    pops = page.get_by_test_id("pops").get_by_test_id("pop")
+    stack.call(caller=ZHANG_SAN, name="Zhang San", only="PJSIP/1001", answers={})  # rings on and on
+    expect(pops).to_have_attribute("data-state", "ringing", timeout=POP_TIMEOUT_MS)
+    page.keyboard.press("Escape")  # the agent closes it (say, they will take it on the desk phone)
+    expect(pops).to_have_count(0)
+
+    stack.run(lambda: stack.hub.close_all())  # the push channel drops and comes back with a snapshot
+    expect(conn).to_have_attribute("data-state", "connected", timeout=UI_TIMEOUT_MS)
+    time.sleep(0.5)  # bounded: whatever the snapshot brings back, it has by now
+    expect(pops).to_have_count(0)
+    page.reload()  # and after a reload
+    expect(conn).to_have_attribute("data-state", "connected", timeout=UI_TIMEOUT_MS)
+    time.sleep(0.5)
+    expect(pops).to_have_count(0)
