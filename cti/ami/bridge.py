@@ -61,18 +61,15 @@ import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cti.ami.actions import AmiGateway
 from cti.ami.framing import encode_action
 from cti.ami.protocol import AmiError, AmiNotConnected, AmiProtocol, AmiTimeout, LoginFailed, Reply
-from cti.ami.tracker import TrackerError
+from cti.ami.tracker import CallTracker, TrackerError
 from cti.config import Settings
 from cti.events import DomainEvent
 from cti.logs import LogLimiter, clean
-
-if TYPE_CHECKING:
-    from cti.ami.tracker import CallTracker
 
 log = logging.getLogger(__name__)
 

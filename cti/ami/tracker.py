@@ -181,14 +181,7 @@ class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
     def resync_queues(self, queue_status: list[Mapping[str, str]], now: float) -> list[DomainEvent]:
         """The first half of a resync, where ``QueueStatus`` completed: QueueMember items give
         AgentStateChanged; QueueEntry items are kept as hints for :meth:`resync_channels`."""
-        out: Out = []
-        try:
-            apply_queue_status(self, queue_status, now, out)
-        except HOSTILE_INPUT:
-            self.ignored += 1
-        except Exception as exc:
-            raise TrackerError(out) from exc
-        return out
+        return self._guarded(lambda out: apply_queue_status(self, queue_status, now, out))
 
     def resync_channels(self, channels: list[Mapping[str, str]], now: float) -> list[DomainEvent]:
         """The second half, where ``CoreShowChannels`` completed: the calls.
@@ -199,11 +192,20 @@ class CallTracker(ChannelHandlers, QueueHandlers, OriginateHandlers):
         shows); known calls get no duplicate events, only the transitions they
         missed.
         """
-        out: Out = []
-        try:
+
+        def step(out: Out) -> None:
             if self._calls or self._unclaimed:
                 self._expire(now, out)
             apply_channels(self, channels, now, out)
+
+        return self._guarded(step)
+
+    def _guarded(self, step: Callable[[Out], None]) -> list[DomainEvent]:
+        """A resync step, as :meth:`feed` runs a handler: hostile input counted, a bug raised as
+        TrackerError with the events made before it."""
+        out: Out = []
+        try:
+            step(out)
         except HOSTILE_INPUT:
             self.ignored += 1
         except Exception as exc:
