@@ -1,0 +1,1 @@
+"""Tickets: after-sales work opened from calls — states, SLA promises, escalation."""
