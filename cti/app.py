@@ -1,7 +1,9 @@
 """Composition root: builds the database, bus, tracker, AMI bridge and web app; starts and stops them in order.
 
     PBX ──AMI──▶ AmiBridge ──messages──▶ CallTracker ──events──▶ Bus ──▶ CallRecorder (call log)
-                                                                   └──▶ PopService ──▶ Hub ──▶ browsers
+                                                                   ├──▶ PopService ──▶ Hub ──▶ browsers
+                                                                   └──▶ CallLinker (calls join tickets)
+    console ──▶ handlers ──▶ TicketDesk (tickets' units of work) ──ticket events──▶ Bus
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from cti.http import keys
 from cti.phone import normalise
 from cti.push import Hub
 from cti.store import Database
+from cti.tickets.desk import TicketDesk
+from cti.tickets.linker import CallLinker
 
 log = logging.getLogger(__name__)
 STOP_DRAIN_SECONDS = 10.0
@@ -46,6 +50,7 @@ class Service:
     tracker: CallTracker = field(default_factory=CallTracker)
     bridge: AmiBridge | None = None
     pops: PopService | None = None
+    tickets: TicketDesk | None = None
     started_at: float = field(default_factory=time.time)
 
     def normalise(self, raw: str, lang: str | None = None):
@@ -60,6 +65,9 @@ class Service:
         self.bus.subscribe("calls", recorder.handle_batch, batch_max=CALL_LOG_BATCH_MAX, batch_wait=CALL_LOG_BATCH_WAIT)
         self.pops = PopService(self.db, self.hub, self.normalise, self.settings.zone, self.settings.language)
         self.bus.subscribe("pops", self.pops.handle_batch, batch_max=POP_BATCH_MAX)
+        self.tickets = TicketDesk(self.db, self.bus.publish_many, self.settings.zone)
+        linker = CallLinker(self.db, self.normalise, self.tickets)
+        self.bus.subscribe("tickets", linker.handle_batch, batch_max=CALL_LOG_BATCH_MAX, batch_wait=CALL_LOG_BATCH_WAIT)
         self.bridge = AmiBridge(self.settings, self.tracker, self.bus.publish_many)
 
     async def start(self) -> None:

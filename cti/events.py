@@ -1,4 +1,4 @@
-"""Domain events: the bus's vocabulary, what happened to calls, in the past tense.
+"""Domain events: the bus's vocabulary, what happened to calls and tickets, in the past tense.
 
 This module belongs to no one side: ``cti.ami``'s tracker produces these events
 from AMI messages, and the domains (call log, pops, and later tickets, campaigns,
@@ -217,6 +217,55 @@ class AgentStateChanged:
     removed: bool = False  # QueueMemberRemoved
 
 
+# -- what happened to tickets (published by cti.tickets after its transaction commits) ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class TicketOpened:
+    at: float
+    ticket_id: int
+    number: str
+    customer_id: int
+    service_type: str
+    call_id: str | None  # the call it was opened from, if any
+
+
+@dataclass(frozen=True, slots=True)
+class TicketChanged:
+    """A ticket's state, assignment or SLA status changed: screens that show it refresh."""
+
+    at: float
+    ticket_id: int
+    number: str
+    state: str
+    sla_status: str
+    assignee_id: int | None
+    engineer_user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketResolved:
+    """A ticket reached a resolved state (the satisfaction follow-up listens to this)."""
+
+    at: float
+    ticket_id: int
+    number: str
+    customer_id: int
+    service_type: str
+    product_model: str
+    agent: str  # the username of whoever resolved it
+    assignee_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEscalated:
+    at: float
+    ticket_id: int
+    number: str
+    level: int  # 1 supervisors, 2 managers
+    reason: str
+
+
 DomainEvent = (
     CallOffered
     | CallerIdentified
@@ -229,4 +278,8 @@ DomainEvent = (
     | OriginateFailed
     | SurveyKeyed
     | AgentStateChanged
+    | TicketOpened
+    | TicketChanged
+    | TicketResolved
+    | TicketEscalated
 )

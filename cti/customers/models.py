@@ -18,6 +18,7 @@ class Customer(Base):
     tier: Mapped[str] = mapped_column(String(20), default="standard")
     notes: Mapped[str] = mapped_column(Text, default="")
     city: Mapped[str] = mapped_column(String(100), default="")
+    district: Mapped[str] = mapped_column(String(100), default="")  # for dispatch by region
     address: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

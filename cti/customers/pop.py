@@ -33,6 +33,7 @@ from cti.logs import clean
 from cti.phone import PhoneInfo
 from cti.push import Hub
 from cti.store import Database
+from cti.tickets import queries as tickets
 from cti.users import service as users
 
 log = logging.getLogger(__name__)
@@ -294,8 +295,8 @@ class PopService:
         cards: dict[str, list[dict[str, Any]]] = {}
         history: dict[int, list[Any]] = {}
         by_number: dict[str, list[Any]] = {}
-        if numbers:  # one read: 2 Core queries for the cards, 1 or 2 for the calls
-            cards, history, by_number = await self._db.read(_pop_data, numbers, dt.datetime.now(self._tz).date())
+        if numbers:  # one read: 2 Core queries for the cards, 1 or 2 for the calls, 2 for the open tickets
+            cards, history, by_number = await self._db.read(_pop_data, numbers, dt.datetime.now(self._tz))
         out: dict[str, Caller] = {}
         for call_id, (raw, name) in wanted.items():
             e164 = infos[call_id].e164
@@ -330,11 +331,15 @@ class PopService:
     }
 
 
-def _pop_data(session: Session, numbers: set[str], today: dt.date) -> tuple[dict, dict, dict]:
-    """For ``Database.read``: the cards of these numbers, their customers' last calls, and the last calls
-    of the numbers nobody has (11 each: the ringing call may be one of them)."""
-    cards = customers.cards_by_phones(session, numbers, today=today)
+def _pop_data(session: Session, numbers: set[str], now: dt.datetime) -> tuple[dict, dict, dict]:
+    """For ``Database.read``: the cards of these numbers with their customers' open tickets, their last
+    calls, and the last calls of the numbers nobody has (11 each: the ringing call may be one of them)."""
+    cards = customers.cards_by_phones(session, numbers, today=now.date())
     ids = sorted({c["id"] for found in cards.values() for c in found})
+    open_tickets = tickets.open_by_customers(session, ids, now=now)
+    for found in cards.values():
+        for card in found:
+            card["tickets"] = open_tickets[card["id"]]
     history = calls.recent_by_customer(session, ids, limit=11)
     by_number = calls.recent_by_numbers(session, numbers - cards.keys(), limit=11)
     return cards, history, by_number

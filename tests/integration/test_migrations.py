@@ -4,12 +4,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from cti.store.models import Base
+from cti.store.models import Base, include_name
 
 
 async def test_models_and_migrations_agree(db):
     def diff(connection):
-        ctx = MigrationContext.configure(connection, opts={"compare_type": True})
+        ctx = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         return compare_metadata(ctx, Base.metadata)
 
     async with db.engine.connect() as conn:

@@ -1,0 +1,1 @@
+"""Field service: outlets, engineers, regions, appointments and completion reports."""

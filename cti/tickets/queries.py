@@ -1,0 +1,185 @@
+"""The tickets domain's public reads: the pop's open tickets (batched), a customer's tickets, the list
+with its filters, one ticket whole. Synchronous ``Session`` functions, for ``Database.read``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from cti.tickets.models import SlaClock, Ticket, TicketCall, TicketEvent, TicketNotification
+from cti.tickets.search import matching_ids
+
+POP_OPEN_LIMIT = 5  # open tickets a pop lists per customer (the count says if there are more)
+PAGE_SIZE = 50
+SORTS = {
+    "opened": Ticket.opened_at, "updated": Ticket.updated_at, "number": Ticket.number, "state": Ticket.state,
+    "priority": Ticket.priority, "due": Ticket.opened_at,
+}
+
+
+def _next_due(session: Session, ticket_ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """The earliest due time of each ticket's running promises."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(
+        select(SlaClock.ticket_id, func.min(SlaClock.due_at))
+        .where(SlaClock.ticket_id.in_(ticket_ids), SlaClock.due_at.is_not(None))
+        .group_by(SlaClock.ticket_id)
+    )
+    return {tid: due for tid, due in rows}
+
+
+def brief(t: Any, due: dt.datetime | None) -> dict[str, Any]:
+    """A ticket as a line of a pop, a customer page or a list (the console translates the codes)."""
+    return {
+        "id": t.id, "number": t.number, "type": t.service_type, "mode": t.service_mode, "state": t.state,
+        "priority": t.priority, "sla": t.sla_status, "due": due.isoformat() if due else None,
+        "opened_at": t.opened_at.isoformat(), "model": t.product_model, "warranty": t.warranty,
+        "escalation": t.escalation_level, "open": t.is_open,
+        "resolved_at": t.resolved_at.isoformat() if t.resolved_at else None,
+    }
+
+
+_BRIEF_COLUMNS = (
+    Ticket.id, Ticket.customer_id, Ticket.number, Ticket.service_type, Ticket.service_mode, Ticket.state,
+    Ticket.priority, Ticket.sla_status, Ticket.opened_at, Ticket.product_model, Ticket.warranty,
+    Ticket.escalation_level, Ticket.is_open, Ticket.resolved_at,
+)
+
+
+def open_by_customers(session: Session, customer_ids: Iterable[int], *, now: dt.datetime,
+                      reopen_window: dt.timedelta = dt.timedelta(days=7)) -> dict[int, dict[str, Any]]:
+    """For the pop, per customer: ``open`` (most urgent first, at most 5), ``open_count`` and ``reopenable``
+    (resolved within the reopen window). Two queries however many customers."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    since = now - reopen_window
+    rows = session.execute(
+        select(*_BRIEF_COLUMNS).where(
+            Ticket.customer_id.in_(ids),
+            or_(Ticket.is_open.is_(True), and_(Ticket.resolved_at >= since, Ticket.state != "cancelled")),
+        )
+    ).all()
+    due = _next_due(session, [r.id for r in rows if r.is_open])
+    out: dict[int, dict[str, Any]] = {cid: {"open": [], "open_count": 0, "reopenable": []} for cid in ids}
+    rank = {"breached": 0, "at_risk": 1, "ok": 2}
+    for r in sorted(rows, key=lambda r: (rank.get(r.sla_status, 3), due.get(r.id) or r.opened_at)):
+        entry = out[r.customer_id]
+        if r.is_open:
+            entry["open_count"] += 1
+            if len(entry["open"]) < POP_OPEN_LIMIT:
+                entry["open"].append(brief(r, due.get(r.id)))
+        else:
+            entry["reopenable"].append(brief(r, None))
+    return out
+
+
+def by_customer(session: Session, customer_id: int, limit: int = 100) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(*_BRIEF_COLUMNS).where(Ticket.customer_id == customer_id).order_by(Ticket.opened_at.desc()).limit(limit)
+    ).all()
+    due = _next_due(session, [r.id for r in rows if r.is_open])
+    return [brief(r, due.get(r.id)) for r in rows]
+
+
+def open_ids_of_customers(session: Session, customer_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Open ticket ids per customer (the call linker's question)."""
+    ids = sorted(set(customer_ids))
+    out: dict[int, list[int]] = {}
+    if ids:
+        for cid, tid in session.execute(
+            select(Ticket.customer_id, Ticket.id).where(Ticket.customer_id.in_(ids), Ticket.is_open.is_(True))
+        ):
+            out.setdefault(cid, []).append(tid)
+    return out
+
+
+@dataclass
+class Filters:
+    state: str = ""
+    service_type: str = ""
+    priority: str = ""
+    sla: str = ""
+    warranty: str = ""
+    model: str = ""
+    city: str = ""
+    assignee_id: int | None = None
+    engineer_id: int | None = None
+    outlet_id: int | None = None
+    open_only: bool = False
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    text: str = ""
+    sort: str = "opened"
+    descending: bool = True
+    page: int = 1
+
+
+def list_tickets(session: Session, f: Filters, *, page_size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], int]:
+    """A page of the ticket list and the number of tickets that match."""
+    conditions = _conditions(session, f)
+    total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
+    column = SORTS.get(f.sort, Ticket.opened_at)
+    order = (column.desc(), Ticket.id.desc()) if f.descending else (column.asc(), Ticket.id.asc())
+    page = max(1, f.page)
+    rows = session.execute(
+        select(*_BRIEF_COLUMNS).where(*conditions).order_by(*order).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    due = _next_due(session, [r.id for r in rows if r.is_open])
+    return [brief(r, due.get(r.id)) | {"customer_id": r.customer_id} for r in rows], total
+
+
+def _conditions(session: Session, f: Filters) -> list[Any]:
+    c: list[Any] = []
+    for column, value in ((Ticket.state, f.state), (Ticket.service_type, f.service_type),
+                          (Ticket.priority, f.priority), (Ticket.sla_status, f.sla), (Ticket.warranty, f.warranty),
+                          (Ticket.product_model, f.model), (Ticket.city, f.city)):
+        if value:
+            c.append(column == value)
+    for column, ident in ((Ticket.assignee_id, f.assignee_id), (Ticket.engineer_id, f.engineer_id),
+                          (Ticket.outlet_id, f.outlet_id)):
+        if ident is not None:
+            c.append(column == ident)
+    if f.open_only:
+        c.append(Ticket.is_open.is_(True))
+    if f.since is not None:
+        c.append(Ticket.opened_at >= f.since)
+    if f.until is not None:
+        c.append(Ticket.opened_at < f.until)
+    if f.text:
+        found = matching_ids(session, f.text)
+        if found is not None:
+            c.append(found)
+    return c
+
+
+def detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
+    """One ticket whole: the row, history, calls, notifications, clocks (the page adds the customer)."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    history = list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)))
+    calls = list(session.scalars(select(TicketCall).where(TicketCall.ticket_id == ticket_id).order_by(TicketCall.at)))
+    notes = list(session.scalars(
+        select(TicketNotification).where(TicketNotification.ticket_id == ticket_id).order_by(TicketNotification.id)))
+    sla_rows = list(session.scalars(select(SlaClock).where(SlaClock.ticket_id == ticket_id).order_by(SlaClock.id)))
+    return {"ticket": ticket, "history": history, "calls": calls, "notifications": notes, "clocks": sla_rows}
+
+
+def tickets_of_calls(session: Session, call_ids: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+    """For the call log: the tickets (id, number) each call is linked to."""
+    ids = sorted(set(call_ids))
+    out: dict[str, list[tuple[int, str]]] = {}
+    if ids:
+        for call_id, tid, number in session.execute(
+            select(TicketCall.call_id, Ticket.id, Ticket.number).join(Ticket, Ticket.id == TicketCall.ticket_id)
+            .where(TicketCall.call_id.in_(ids))
+        ):
+            out.setdefault(call_id, []).append((tid, number))
+    return out
