@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cti.config import Settings, SettingsError, load_settings
+from cti.users.models import ROLES
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -85,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--password", help="the password (default: asked, or read from stdin with --password-stdin)")
     add.add_argument("--password-stdin", action="store_true")
-    add.add_argument("--role", default="agent", choices=("agent", "supervisor", "admin"))
+    add.add_argument("--role", default="agent", choices=ROLES)
     add.add_argument("--interface", help="the PBX interface the login is bound to, e.g. PJSIP/1001")
     add.add_argument("--name", default="", help="display name")
     add.add_argument("--language", choices=("zh", "en"))

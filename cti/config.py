@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     outside_prefixes: Annotated[tuple[str, ...], NoDecode] = ()  # "9" or "9,0": dial-out digits a PBX may prefix
 
     session_hours: float = Field(12.0, gt=0)
-    export_roles: Annotated[tuple[str, ...], NoDecode] = ("supervisor", "admin")  # who may export data
+    export_roles: Annotated[tuple[str, ...], NoDecode] = ("supervisor", "manager", "admin")  # who may export data
     cookie_secure: bool = False  # set true behind HTTPS
 
     sim_calls_per_minute: float = Field(10.0, ge=0)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from cti.calls import export, queries as calls
 from cti.customers.models import Customer
 from cti.http import keys
-from cti.http.auth import EVERYONE, allow, exporters, may_export
+from cti.http.auth import STAFF, allow, exporters, may_export
 from cti.http.console import agent_names
 from cti.http.i18n import phone_display
 from cti.http.templating import render
@@ -58,7 +58,7 @@ def _day(text: str, zone: dt.tzinfo) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(), zone)
 
 
-@allow(EVERYONE)
+@allow(STAFF)
 async def call_log(request: web.Request) -> web.StreamResponse:
     raw, flt = read_filters(request)
     try:

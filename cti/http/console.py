@@ -7,7 +7,7 @@ import json
 from aiohttp import web
 
 from cti.http import keys
-from cti.http.auth import EVERYONE, allow
+from cti.http.auth import EVERYONE, STAFF, allow
 from cti.http.templating import USER_KEY, render
 from cti.users import service as users
 
@@ -19,7 +19,7 @@ async def agent_names(request: web.Request) -> dict[str, str]:
     return {iface: ", ".join(u.display_name for u in rows) for iface, rows in found.items()}
 
 
-@allow(EVERYONE)
+@allow(STAFF)
 async def console(request: web.Request) -> web.StreamResponse:
     hub = request.app[keys.HUB]
     user = request[USER_KEY]

@@ -12,7 +12,7 @@ from aiohttp import web
 from cti.calls import queries as calls
 from cti.customers import service as customers
 from cti.http import i18n, keys
-from cti.http.auth import EVERYONE, allow
+from cti.http.auth import STAFF, allow
 from cti.http.console import agent_names
 from cti.http.i18n import phone_display
 from cti.http.templating import LANG_KEY, USER_KEY, render
@@ -28,7 +28,7 @@ def today(request: web.Request) -> dt.date:
     return dt.datetime.now(request.app[keys.SETTINGS].zone).date()
 
 
-@allow(EVERYONE)
+@allow(STAFF)
 async def search(request: web.Request) -> web.StreamResponse:
     q = request.query.get("q", "").strip()[:100]
     found: list[dict[str, Any]] = []
@@ -42,7 +42,7 @@ async def search(request: web.Request) -> web.StreamResponse:
     return await render(request, "customers.html", context)
 
 
-@allow(EVERYONE)
+@allow(STAFF)
 async def detail(request: web.Request) -> web.StreamResponse:
     try:
         customer_id = int(request.match_info["id"])
@@ -65,14 +65,14 @@ async def detail(request: web.Request) -> web.StreamResponse:
     })
 
 
-@allow(EVERYONE)
+@allow(STAFF)
 async def new_form(request: web.Request) -> web.StreamResponse:
     values = {f: request.query.get(f, "")[: LIMITS[f]] for f in FIELDS}
     values["tier"] = values["tier"] if values["tier"] in customers.TIERS else "standard"
     return await render(request, "customer_new.html", _form_context(values, {}))
 
 
-@allow(EVERYONE)
+@allow(STAFF)
 async def create(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     values = {f: str(form.get(f, ""))[: LIMITS[f]] for f in FIELDS}

@@ -62,7 +62,7 @@ SERVICE_MODES = ("carry_in", "on_site")  # of a repair; installation and deliver
 PRIORITIES = ("low", "normal", "high", "urgent")
 # Customer notifications a change calls for: 修复通知, 到货通知, 延长维修周期通知, 维修待件通知.
 NOTIFICATIONS = ("repaired", "parts_arrived", "repair_extended", "awaiting_parts")
-ROLES = ("agent", "engineer", "supervisor", "admin")  # "engineer" is not yet a login role
+ROLES = ("agent", "engineer", "supervisor", "manager", "admin")  # cti.users.models.ROLES
 CLOCKS = ("first_contact", "on_site", "resolution")
 REFUSALS = ("unknown_state", "final", "not_allowed", "role", "needs_reason", "needs_note")
 
@@ -118,9 +118,9 @@ class TransitionRefused(ValueError):
 
 # --- the tables ----------------------------------------------------------------------------------
 
-AGENTS = frozenset({"agent", "supervisor", "admin"})  # the hotline: dispatch, complaints
-ENGINEERS = frozenset({"engineer", "supervisor", "admin"})  # the bench and the field
-SUPERVISORS = frozenset({"supervisor", "admin"})  # reviews
+AGENTS = frozenset({"agent", "supervisor", "manager", "admin"})  # the hotline: dispatch, complaints
+ENGINEERS = frozenset({"engineer", "supervisor", "manager", "admin"})  # the bench and the field
+SUPERVISORS = frozenset({"supervisor", "manager", "admin"})  # reviews
 EVERYONE = frozenset(ROLES)
 FIRST, ON_SITE, RESOLUTION = CLOCKS
 

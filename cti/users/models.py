@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cti.store.base import Base, UTCDateTime, utcnow
 
-ROLES = ("agent", "supervisor", "admin")
+# agent: answers calls; engineer: field or bench work (the work list); supervisor: runs a team (level 1
+# escalations); manager: runs the hotline (level 2 escalations); admin: runs the service.
+ROLES = ("agent", "engineer", "supervisor", "manager", "admin")
 
 
 class User(Base):

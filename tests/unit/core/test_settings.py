@@ -103,12 +103,12 @@ def test_a_wrong_trusted_proxy_is_named_in_one_line(monkeypatch, value):
     assert "\n" not in message
 
 
-def test_exports_are_for_supervisors_and_administrators_by_default():
-    assert load_settings().export_roles == ("supervisor", "admin")
+def test_exports_are_for_supervisors_managers_and_administrators_by_default():
+    assert load_settings().export_roles == ("supervisor", "manager", "admin")
 
 
 def test_an_unknown_export_role_is_named_in_one_line(monkeypatch):
     monkeypatch.setenv("CTI_EXPORT_ROLES", "supervisor,boss")
     with pytest.raises(SettingsError) as err:
         load_settings()
-    assert str(err.value) == "CTI_EXPORT_ROLES: unknown role 'boss'; use agent, supervisor or admin"
+    assert str(err.value) == "CTI_EXPORT_ROLES: unknown role 'boss'; use agent, engineer, supervisor, manager or admin"

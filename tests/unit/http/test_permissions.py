@@ -19,24 +19,25 @@ from cti.http import keys
 from cti.http.auth import PUBLIC, roles_of
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "PERMISSIONS.md"
-WHO = ("anonymous", "agent", "supervisor", "admin")
+WHO = ("anonymous", "agent", "engineer", "supervisor", "manager", "admin")
 ALL = frozenset(WHO)
-USERS = frozenset({"agent", "supervisor", "admin"})
-EXPORTERS = frozenset({"supervisor", "admin"})  # CTI_EXPORT_ROLES' default
+USERS = ALL - {"anonymous"}
+STAFF = USERS - {"engineer"}  # the hotline's people: calls and customers are not the engineers'
+EXPORTERS = frozenset({"supervisor", "manager", "admin"})  # CTI_EXPORT_ROLES' default
 
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,
     ("POST", "/logout"): USERS,
     ("POST", "/language"): ALL,
-    ("GET", "/"): USERS,
+    ("GET", "/"): STAFF,
     ("GET", "/api/me"): USERS,
     ("GET", "/ws"): USERS,
-    ("GET", "/customers"): USERS,
-    ("GET", "/customers/new"): USERS,
-    ("POST", "/customers/new"): USERS,
-    ("GET", "/customers/{id}"): USERS,
-    ("GET", "/calls"): USERS,
+    ("GET", "/customers"): STAFF,
+    ("GET", "/customers/new"): STAFF,
+    ("POST", "/customers/new"): STAFF,
+    ("GET", "/customers/{id}"): STAFF,
+    ("GET", "/calls"): STAFF,
     ("GET", "/calls/export.csv"): EXPORTERS,
     ("GET", "/calls/export.xlsx"): EXPORTERS,
     ("GET", "/admin/users"): frozenset({"admin"}),
@@ -94,7 +95,7 @@ def doc_matrix() -> dict[tuple[str, str], frozenset[str]]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) >= 6 and cells[0] in ("GET", "POST"):
             path = re.sub(r"`", "", cells[1])
-            rows[(cells[0], path)] = frozenset(who for who, cell in zip(WHO, cells[2:6], strict=True) if cell == "yes")
+            rows[(cells[0], path)] = frozenset(who for who, cell in zip(WHO, cells[2:8], strict=True) if cell == "yes")
     return rows
 
 

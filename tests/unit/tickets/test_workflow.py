@@ -35,10 +35,10 @@ WEB = Path(__file__).resolve().parents[3] / "web"
 # Who: the hotline (agents, and their supervisors and admins), the bench and the field (engineers,
 # and supervisors and admins on their behalf), reviewers (supervisors, admins), anyone.
 WHO = {
-    "hotline": {"agent", "supervisor", "admin"},
-    "engineers": {"engineer", "supervisor", "admin"},
-    "reviewers": {"supervisor", "admin"},
-    "anyone": {"agent", "engineer", "supervisor", "admin"},
+    "hotline": {"agent", "supervisor", "manager", "admin"},
+    "engineers": {"engineer", "supervisor", "manager", "admin"},
+    "reviewers": {"supervisor", "manager", "admin"},
+    "anyone": {"agent", "engineer", "supervisor", "manager", "admin"},
 }
 
 # The tables by hand, as a repair desk, a dispatcher and a complaints team would draw them:
@@ -418,3 +418,9 @@ def test_the_chinese_words_of_the_trade():
         "notify.awaiting_parts": "维修待件通知", "escalation.level.1": "主管", "escalation.level.2": "经理",
     }  # fmt: skip
     assert {k: zh[f"ticket.{k}"] for k in words} == words
+
+
+def test_the_workflows_know_every_login_role():
+    from cti.users.models import ROLES as LOGIN_ROLES
+
+    assert ROLES == LOGIN_ROLES
