@@ -156,10 +156,11 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     db = await _open_db(settings)
     try:
         today = dt.datetime.now(settings.zone).date()  # warranty states as the console will judge them
-        report = await demo.seed(db, generate(args.seed, args.customers, today=today), region=settings.default_region)
+        report = await demo.seed(db, generate(args.seed, args.customers, today=today), region=settings.default_region,
+                                 zone=settings.timezone)
     finally:
         await db.close()
-    print(f"demo: {report.customers} customers and {report.users} logins added")
+    print(f"demo: {report.customers} customers, {report.users} logins and {report.tickets} tickets added")
     return 0
 
 

@@ -73,9 +73,10 @@ async def _start_demo_pbx(db, settings: Settings):
 
     data = generate(today=dt.datetime.now(settings.zone).date())  # the demo's warranty mix holds on any day
     if settings.seed_demo:
-        report = await demo.seed(db, data, region=settings.default_region)
-        if report.customers or report.users:
-            log.info("demo data: %d customers and %d logins added", report.customers, report.users)
+        report = await demo.seed(db, data, region=settings.default_region, zone=settings.timezone)
+        if report.customers or report.users or report.tickets:
+            log.info("demo data: %d customers, %d logins and %d tickets added", report.customers, report.users,
+                     report.tickets)
     simulator = Simulator(SimConfig(
         host="127.0.0.1", port=0, control_port=settings.sim_control_port or None,
         username=settings.ami_username, secret=settings.ami_secret.get_secret_value(),

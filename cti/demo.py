@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from cti.customers import service as customers
 from cti.customers.demo import DemoCustomer, DemoData
 from cti.phone import normalise
 from cti.store import Database
+from cti.store.base import utcnow
+from cti.tickets.clocks import Promises
+from cti.tickets.demo import seed_tickets
 from cti.users import service as users
 
 
@@ -15,10 +19,12 @@ from cti.users import service as users
 class SeedReport:
     customers: int = 0
     users: int = 0
+    tickets: int = 0
 
 
-async def seed(db: Database, data: DemoData, *, region: str = "CN") -> SeedReport:
-    """Add the demo customers to an empty customer table and every missing demo login. Idempotent."""
+async def seed(db: Database, data: DemoData, *, region: str = "CN", zone: str = "Asia/Shanghai") -> SeedReport:
+    """Add the demo customers to an empty customer table, every missing demo login, and the demo tickets
+    to an empty ticket table. Idempotent."""
     report = SeedReport()
     async with db.session() as session:
         if await customers.count(session) == 0:
@@ -41,6 +47,8 @@ async def seed(db: Database, data: DemoData, *, region: str = "CN") -> SeedRepor
                     actor="demo",
                 )
                 report.users += 1
+    promises = await db.read(Promises.load, zone)
+    report.tickets = await db.write(seed_tickets, promises, utcnow(), ZoneInfo(zone))
     return report
 
 
