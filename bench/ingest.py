@@ -249,6 +249,12 @@ def report_parsers(events: int, a_runs: list[tuple], b_runs: list[tuple], all_ru
     return a
 
 
+def writer_cpu(service: dict, elapsed: float) -> str:
+    """The writer process's share, when the service ran with one (CTI_WRITER_PROCESS=true)."""
+    seconds = service.get("writer_cpu_seconds_run")
+    return f" + writer process {seconds / elapsed:.0%}" if seconds is not None and elapsed else ""
+
+
 def report_service(tp: RunResult, paced: list[RunResult], a: float, result: dict) -> None:
     c = tp.events_per_s
     s = tp.service
@@ -256,7 +262,7 @@ def report_service(tp: RunResult, paced: list[RunResult], a: float, result: dict
     print(f"(c) full service, as fast as it reads      {c:>10,.0f} events/s   {c / a:5.2f}× (a)  "
           f"target ≥ {TARGET_C:g}× {'MET' if c / a >= TARGET_C else 'MISSED'}")
     print(f"    {tp.elapsed:.1f}s for {tp.events:,} events = {tp.calls / tp.elapsed:,.0f} calls/s; service CPU "
-          f"{cpu:.1f}s ({cpu / tp.elapsed:.0%} of one core); {s.get('call_rows', 0):,} call-log rows; "
+          f"{cpu:.1f}s ({cpu / tp.elapsed:.0%} of one core){writer_cpu(s, tp.elapsed)}; {s.get('call_rows', 0):,} call-log rows; "
           f"pops {tp.pops_received:,}/{tp.pops_expected:,}; ws reconnects {tp.reconnects}")
     print(f"    {back_pressure(tp.writer)}")
     print(f"    service memory: peak RSS {s.get('max_rss_mib', '?')} MiB (getrusage/VmHWM; the import of "
@@ -276,7 +282,8 @@ def report_service(tp: RunResult, paced: list[RunResult], a: float, result: dict
               f"{verdict}  (from each ring's scheduled time)")
         print(f"    {len(lat):,} pops timed of {run.pops_expected:,} rings to a console (unmatched {run.unmatched}, "
               f"ws reconnects {run.reconnects}); achieved {achieved:,.0f} calls/s; service CPU "
-              f"{ps.get('cpu_seconds_run', 0) / run.elapsed:.0%} of one core; peak RSS {ps.get('max_rss_mib', '?')} MiB")
+              f"{ps.get('cpu_seconds_run', 0) / run.elapsed:.0%} of one core{writer_cpu(ps, run.elapsed)}; "
+              f"peak RSS {ps.get('max_rss_mib', '?')} MiB")
         print(f"    fake PBX lag behind the schedule, per write(): p50 {lag['p50']:.1f} ms  p99 {lag['p99']:.1f} ms  "
               f"max {lag['max']:.1f} ms ({run.writer['writes']:,} writes)")
         print(f"    {back_pressure(run.writer)}")

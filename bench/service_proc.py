@@ -60,11 +60,14 @@ async def main(args: dict) -> dict:
         profiler = cProfile.Profile()
         profiler.enable()
     cpu0 = time.process_time()
+    writer_pid = service.writers.pid if service.writers is not None else None  # CTI_WRITER_PROCESS=true
+    writer_cpu0 = process_cpu(writer_pid)
     pauses = watch_gc()
     samples: list[list] = []
     sampler = asyncio.create_task(sample_queues(service, samples))
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     cpu = time.process_time() - cpu0
+    writer_cpu = process_cpu(writer_pid) - writer_cpu0
     sampler.cancel()
     if profiler is not None:
         profiler.disable()
@@ -79,7 +82,8 @@ async def main(args: dict) -> dict:
                     "calls_held": len(service.tracker), "legs_held": service.tracker.legs_held},
         "hub_sent": service.hub.sent,
         "pops": service.pops.pops if service.pops else 0,
-        "cpu_seconds_run": round(cpu, 2),
+        "cpu_seconds_run": round(cpu, 2),  # this process only
+        "writer_cpu_seconds_run": round(writer_cpu, 2) if writer_pid else None,  # the writer process's
         "rss_at_start_mib": round(rss_start / 1024, 1),  # after imports and startup, before any traffic
         "rss_at_end_mib": round(rss_before / 1024, 1),  # after the run, before shutdown
         "sql": dict(statements.most_common()),
@@ -146,6 +150,18 @@ def drop_subscriber(bus, name: str) -> None:
         if sub.name == name and sub.task is not None:
             sub.task.cancel()
     bus._subscribers = [s for s in bus._subscribers if s.name != name]
+
+
+def process_cpu(pid: int | None) -> float:
+    """User + system CPU seconds of another process (``/proc/<pid>/stat``); 0 when unknown."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def proc_status(key: str) -> int:

@@ -21,21 +21,17 @@ from aiohttp import web
 from cti.ami.bridge import AmiBridge
 from cti.ami.tracker import CallTracker
 from cti.bus import Bus
-from cti.calls.recorder import CallRecorder
 from cti.config import Settings
-from cti.customers import service as customers
 from cti.customers.pop import PopService
 from cti.http import keys
-from cti.phone import normalise
 from cti.push import Hub
 from cti.store import Database
 from cti.tickets.desk import TicketDesk
-from cti.tickets.linker import CallLinker
+from cti.worker.proxy import WriterProcess
+from cti.worker.writers import CALL_LOG_BATCH_MAX, CALL_LOG_BATCH_WAIT, normaliser, subscribe_writers
 
 log = logging.getLogger(__name__)
 STOP_DRAIN_SECONDS = 10.0
-CALL_LOG_BATCH_WAIT = 0.1  # seconds the call log lets events gather before a transaction (docs/PERFORMANCE.md)
-CALL_LOG_BATCH_MAX = 2000  # events in one call-log transaction at most (reached only when events queue up)
 POP_BATCH_MAX = 1000  # events the pops take at once; their ringing callers are looked up together (never waits)
 
 
@@ -51,26 +47,29 @@ class Service:
     bridge: AmiBridge | None = None
     pops: PopService | None = None
     tickets: TicketDesk | None = None
+    writers: WriterProcess | None = None  # CTI_WRITER_PROCESS: the call log and the linker in a process of their own
     started_at: float = field(default_factory=time.time)
 
     def normalise(self, raw: str, lang: str | None = None):
         """A caller ID read with the service's region and outside prefixes; place/carrier in ``lang``."""
-        return normalise(raw, region=self.settings.default_region, outside_prefixes=self.settings.outside_prefixes,
-                         lang=lang or self.settings.language)
+        return normaliser(self.settings)(raw, lang)
 
     def wire(self) -> None:
         """Subscribe the domains to the bus and build the bridge (nothing runs yet)."""
-        recorder = CallRecorder(self.db, self.normalise, customers.ids_by_phones)
-        # batch_wait: one transaction per ~0.1 s instead of one per event (a third less CPU at 100 calls/s)
-        self.bus.subscribe("calls", recorder.handle_batch, batch_max=CALL_LOG_BATCH_MAX, batch_wait=CALL_LOG_BATCH_WAIT)
+        if self.settings.writer_process:  # the writers on a core of their own; this process keeps the pops
+            self.writers = WriterProcess(self.settings, self.bus.publish_many)
+            self.bus.subscribe("writers", self.writers.handle_batch, batch_max=CALL_LOG_BATCH_MAX,
+                               batch_wait=CALL_LOG_BATCH_WAIT)
+        else:
+            subscribe_writers(self.bus, self.db, self.settings, self.bus.publish_many)
         self.pops = PopService(self.db, self.hub, self.normalise, self.settings.zone, self.settings.language)
         self.bus.subscribe("pops", self.pops.handle_batch, batch_max=POP_BATCH_MAX)
         self.tickets = TicketDesk(self.db, self.bus.publish_many, self.settings.zone)
-        linker = CallLinker(self.db, self.normalise, self.tickets)
-        self.bus.subscribe("tickets", linker.handle_batch, batch_max=CALL_LOG_BATCH_MAX, batch_wait=CALL_LOG_BATCH_WAIT)
         self.bridge = AmiBridge(self.settings, self.tracker, self.bus.publish_many)
 
     async def start(self) -> None:
+        if self.writers is not None:
+            await self.writers.start()
         await self.bus.start()
         assert self.bridge is not None
         await self.bridge.start()
@@ -84,6 +83,8 @@ class Service:
         except TimeoutError:  # a subscriber stuck on a dead database must not hang the shutdown
             log.warning("stopping with events not handled yet: %s", self.bus.stats())
         await self.bus.stop()
+        if self.writers is not None:
+            await self.writers.stop()
         self.hub.close_all()
 
 

@@ -42,6 +42,8 @@ async def status(request: web.Request) -> web.Response:
         "bus": _bus(service),
         "push": _push(request),
     }
+    if getattr(service, "writers", None) is not None:  # CTI_WRITER_PROCESS: the call log's own process
+        components["writers"] = await _component(service.writers)
     scheduler = getattr(service, "scheduler", None)
     if scheduler is not None:  # the campaign scheduler, once the service has one
         components["scheduler"] = await _component(scheduler)
