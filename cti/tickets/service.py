@@ -283,7 +283,8 @@ def record_contact(session: Session, ticket_id: int, actor: Actor, note: str, *,
     """The customer was contacted about the ticket: the first-contact promise is kept."""
     ticket = get_for_update(session, ticket_id)
     rows = clocks.clocks_of(session, ticket.id)
-    clocks.apply(rows, ticket, promises, now, stops=("first_contact",))
+    waiting = ticket.state in workflow.WORKFLOWS[ticket.workflow].paused  # a paused promise stays paused
+    clocks.apply(rows, ticket, promises, now, stops=("first_contact",), pause=waiting)
     ticket.sla_status = clocks.status_of(rows, promises, now)
     ticket.updated_at = now
     _history(session, ticket, actor, "contacted", now, note=_text(note, MAX_NOTE, "too_long"))
