@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cti.audit.models import AuditEntry
 from cti.customers.models import Customer, Product
 from cti.customers.warranty import warranty
-from cti.events import TicketChanged, TicketOpened, TicketResolved
+from cti.events import TicketCallLinked, TicketChanged, TicketOpened, TicketResolved
 from cti.tickets import clocks, workflow
 from cti.tickets.clocks import Promises
 from cti.tickets.models import Ticket, TicketCall, TicketEvent, TicketNotification, TicketSearch
@@ -233,6 +233,14 @@ def link_call(session: Session, ticket_id: int, call_id: str, actor: Actor, *, n
     _history(session, ticket, actor, "call", now, data={"call_id": call_id, "direction": direction})
     _audit(session, actor, ticket, "link_call", None, {"call_id": call_id})
     return True
+
+
+def linked_event(session: Session, ticket_id: int, call_id: str, *, now: dt.datetime,
+                 repeat: bool = True) -> TicketCallLinked:
+    """The event of a call :func:`link_call` linked (complaint escalation counts the repeat calls)."""
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None
+    return TicketCallLinked(_ts(now), ticket.id, ticket.number, call_id.strip()[:64], ticket.service_type, repeat)
 
 
 def unlink_call(session: Session, ticket_id: int, call_id: str, actor: Actor, *, now: dt.datetime) -> bool:
