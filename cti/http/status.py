@@ -13,6 +13,7 @@ import asyncio
 import inspect
 import time
 from importlib import metadata
+from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
@@ -43,8 +44,11 @@ async def status(request: web.Request) -> web.Response:
         "push": _push(request),
     }
     scheduler = getattr(service, "scheduler", None)
-    if scheduler is not None:  # the campaign scheduler, once the service has one
+    if scheduler is not None:  # the SLA tick, the webhook, later the campaigns
         components["scheduler"] = await _component(scheduler)
+    timers = getattr(service, "timers", None)
+    if timers is not None:  # holiday data for this year: "degraded" (still ok) when a calendar has none
+        components["calendar"] = await _component(SimpleNamespace(status=timers.calendar_status))
     ok = all(c["ok"] for c in components.values())
     body: dict[str, Any] = {"ok": ok}
     if _may_see_details(request):
