@@ -84,12 +84,10 @@ class Scheduler:
             await asyncio.sleep(0)
 
     def status(self) -> dict[str, Any]:
+        next_runs = {job.id: job.next_run_time for job in self._aps.get_jobs()} if self.started else {}
         jobs = {}
-        for job in self._aps.get_jobs():
-            jobs[job.id] = {
-                "next": job.next_run_time.isoformat() if job.next_run_time else None,
-                "runs": self.runs.get(job.id, 0),
-                "failures": self.failures.get(job.id, 0),
-                "last_ms": self.last_ms.get(job.id),
-            }
+        for job_id, runs in self.runs.items():
+            at = next_runs.get(job_id)
+            jobs[job_id] = {"next": at.isoformat() if at else None, "runs": runs,
+                            "failures": self.failures.get(job_id, 0), "last_ms": self.last_ms.get(job_id)}
         return {"ok": self.started, "state": "running" if self.started else "stopped", "jobs": jobs}

@@ -21,6 +21,7 @@ TUESDAY_10 = local(2026, 12, 1, 10, 0)  # a working Tuesday in Shanghai
 # A ticket opened then has 24 business hours to first contact (09:00-18:00 on working days):
 FIRST_CONTACT_AT_RISK = local(2026, 12, 3, 11, 12)  # 80 % used: 8 h Tue + 9 h Wed + 2.2 h Thu
 FIRST_CONTACT_DUE = local(2026, 12, 3, 16, 0)
+BREACHED_AT = FIRST_CONTACT_DUE + dt.timedelta(minutes=1)  # the tick finds that promise broken
 RULES = Rules()  # 3 calls in 48 h, 2 h to acknowledge level 1
 
 
