@@ -20,9 +20,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from cti.audit.models import AuditEntry
 from cti.customers.models import Customer
@@ -113,14 +113,23 @@ def evaluate_ids(session: Session, ticket_ids: Sequence[int], rules: Rules, now:
 
 
 def ack_overdue(session: Session, now: dt.datetime, rules: Rules, limit: int = 200) -> list[int]:
-    """Open complaints still at level 1 whose level 1 is unacknowledged past the timeout (indexed by
-    ``raised_at``; such rows are few). A late acknowledgement escalates at once (:func:`acknowledge`)."""
+    """Open complaints still at level 1 whose level 1 is unacknowledged past the timeout. A late
+    acknowledgement escalates at once (:func:`acknowledge`), so only unacknowledged rows are looked at:
+    the partial index ``ix_escalations_level1_unacked`` (its predicate is written as literals, so both
+    planners can use it), newest first, without level 2; then their tickets by primary key (a join
+    could make a planner walk every open ticket instead)."""
     cutoff = now - rules.ack_timeout
-    return list(session.scalars(
-        select(Escalation.ticket_id).join(Ticket, Ticket.id == Escalation.ticket_id)
-        .where(Escalation.level == 1, Escalation.acknowledged_at.is_(None), Escalation.raised_at <= cutoff,
-               Ticket.escalation_level == 1, Ticket.is_open.is_(True))
-        .order_by(Escalation.raised_at).limit(limit)))
+    level2 = aliased(Escalation)
+    ids = list(session.scalars(
+        select(Escalation.ticket_id)
+        .where(Escalation.level == literal_column("1"), Escalation.acknowledged_at.is_(None),
+               Escalation.raised_at <= cutoff,
+               ~exists().where(level2.ticket_id == Escalation.ticket_id, level2.level == literal_column("2")))
+        .order_by(Escalation.raised_at.desc()).limit(limit)))
+    if not ids:
+        return []
+    return list(session.scalars(select(Ticket.id).where(Ticket.id.in_(ids), Ticket.is_open.is_(True),
+                                                        Ticket.escalation_level == 1).order_by(Ticket.id)))
 
 
 def acknowledge(session: Session, escalation_id: int, actor: Actor, rules: Rules, now: dt.datetime, *,

@@ -137,10 +137,10 @@ def fire_due(session: Session, now: dt.datetime, rules: Rules, *, limit: int = B
     before = {tid: t.sla_status for tid, t in tickets.items()}
     alarms: list[SlaAlarm] = []
     breached: set[int] = set()
-    for cand in found:
-        ticket = tickets.get(cand.ticket_id)
-        if ticket is None or not claim(session, cand, now):
-            continue  # being changed by someone else now (next tick), or already announced
+    # being changed by someone else now (the next tick takes it), or already announced: not ours
+    claimed = [c for c in found if c.ticket_id in tickets and claim(session, c, now)]
+    for cand in claimed:  # the claims first: the rows below are flushed once, at the commit
+        ticket = tickets[cand.ticket_id]
         old = ticket.sla_status
         ticket.sla_status = raised(old, cand.alarm)
         action = "sla_breached" if cand.alarm == BREACHED else "sla_at_risk"
