@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 FIRST_RETRY = dt.timedelta(minutes=1)
 MAX_RETRY = dt.timedelta(hours=1)
 BATCH = 20  # deliveries one run of the sender takes at most
-LEASE = dt.timedelta(minutes=2)  # a taken delivery is not taken again before this (another process, a crash)
+LEASE_MARGIN = dt.timedelta(minutes=1)  # a taken delivery is not taken again for its timeout and this
 USER_AGENT = "hotline-cti-webhook/1"
 
 
@@ -112,7 +112,8 @@ def escalation_payload(row: Any, ticket: Any, target: Target) -> dict[str, Any]:
 # -- the sender (a scheduler job) ---------------------------------------------------------------------
 
 
-def take_due(session: Session, now: dt.datetime, limit: int = BATCH) -> list[tuple[int, str, dict[str, Any], int]]:
+def take_due(session: Session, now: dt.datetime, lease: dt.timedelta,
+             limit: int = BATCH) -> list[tuple[int, str, dict[str, Any], int]]:
     """Deliveries due now, each taken with a conditional update (``next_attempt_at`` moved a lease ahead):
     another process, or this one's next run, does not send it again while it is in flight."""
     rows = session.execute(
@@ -128,7 +129,7 @@ def take_due(session: Session, now: dt.datetime, limit: int = BATCH) -> list[tup
             update(WebhookDelivery)
             .where(WebhookDelivery.id == row.id, WebhookDelivery.next_attempt_at == row.next_attempt_at,
                    WebhookDelivery.delivered_at.is_(None))
-            .values(next_attempt_at=now + LEASE)
+            .values(next_attempt_at=now + lease)
             .execution_options(synchronize_session=False))
         if claim.rowcount == 1:
             taken.append((row.id, row.kind, row.payload, row.attempts))
@@ -170,7 +171,8 @@ class WebhookSender:
 
     async def run(self) -> int:
         """One pass: take what is due, send it, record the outcomes. Returns how many were attempted."""
-        taken = await self._db.write(take_due, self._clock())
+        lease = dt.timedelta(seconds=self.target.timeout) + LEASE_MARGIN
+        taken = await self._db.write(take_due, self._clock(), lease)
         if not taken:
             return 0
         if self._session is None:

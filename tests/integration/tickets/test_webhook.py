@@ -149,3 +149,22 @@ async def test_nothing_listening_is_a_failed_attempt_too(db):
         await sender.close()
     (row,) = await deliveries(db)
     assert row.attempts == 1 and row.last_error.startswith("ClientConnectorError")
+
+
+async def test_two_processes_sending_at_the_same_moment_send_each_delivery_once(db, database_url, receiver):
+    from cti.store import Database
+
+    hook = await receiver()
+    target = Target(hook.url, SECRET, timeout=5)
+    clock, sender = await escalated(db, target)
+    other_db = Database(database_url)
+    other = WebhookSender(other_db, target, clock)
+    try:
+        attempted = await asyncio.gather(sender.run(), other.run(), sender.run())
+    finally:
+        await sender.close()
+        await other.close()
+        await other_db.close()
+    assert sum(attempted) == 1 and len(hook.got) == 1
+    (row,) = await deliveries(db)
+    assert row.attempts == 1 and row.delivered_at is not None
