@@ -17,6 +17,7 @@ from cti.tickets.escalations import ACK_ROLES, EscalationError
 from cti.tickets.service import Actor
 
 REFUSED = {"unknown": 404, "role": 403, "already": 409}
+MAX_ID = 2**31 - 1
 
 
 @allow(SUPERVISORS)
@@ -36,9 +37,11 @@ async def escalation_list(request: web.Request) -> web.StreamResponse:
 async def acknowledge(request: web.Request) -> web.StreamResponse:
     user = request[USER_KEY]
     wants_json = "application/json" in request.headers.get("Accept", "")
+    escalation_id = int(request.match_info["id"])
     try:
-        await request.app[keys.SERVICE].escalations.acknowledge(int(request.match_info["id"]),
-                                                                Actor(user.username, user.role, user.id))
+        if escalation_id > MAX_ID:  # no such row; and no integer overflow in the database
+            raise EscalationError("unknown")
+        await request.app[keys.SERVICE].escalations.acknowledge(escalation_id, Actor(user.username, user.role, user.id))
     except EscalationError as refused:
         status = REFUSED[refused.code]
         if wants_json:

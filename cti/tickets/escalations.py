@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import case, exists, func, literal_column, select
@@ -185,9 +185,6 @@ def open_ones(session: Session, limit: int = LIST_LIMIT) -> list[dict[str, Any]]
     """The unacknowledged escalations, as the consoles' snapshot shows them."""
     return [{k: r[k] for k in ("id", "ticket_id", "number", "level", "reason", "at", "customer")}
             for r in _rows(session, Escalation.acknowledged_at.is_(None), limit=limit)]
-
-
-Publish = Callable[[list[Any]], Awaitable[None]]
 
 
 class EscalationEngine:

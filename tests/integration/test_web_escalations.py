@@ -113,6 +113,7 @@ async def test_acknowledging_takes_it_off_every_open_list(web):
     resp = await boss.post(f"/escalations/{row.id}/ack", headers=headers)
     assert resp.status == 409 and await resp.json() == {"error": "already"}
     assert (await boss.post("/escalations/999999/ack", headers=headers)).status == 404
+    assert (await boss.post("/escalations/99999999999999999999/ack", headers=headers)).status == 404
     _, snapshot = await open_ws(web, await web.login("boss"))
     assert snapshot["escalations"] == []
     await ws.close()
