@@ -2,17 +2,21 @@
 
     PBX ──AMI──▶ AmiBridge ──messages──▶ CallTracker ──events──▶ Bus ──▶ CallRecorder (call log)
                                                                    ├──▶ PopService ──▶ Hub ──▶ browsers
-                                                                   └──▶ CallLinker (calls join tickets)
+                                                                   ├──▶ CallLinker (calls join tickets)
+                                                                   ├──▶ EscalationEngine (repeat calls)
+                                                                   └──▶ TicketPush ──▶ Hub (escalations, SLA)
     console ──▶ handlers ──▶ TicketDesk (tickets' units of work) ──ticket events──▶ Bus
+    Scheduler ──▶ SlaTimers (SLA tick, ack timeouts) ──▶ Bus;  WebhookSender (escalation webhook)
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -25,14 +29,20 @@ from cti.config import Settings
 from cti.customers.pop import PopService
 from cti.http import keys
 from cti.push import Hub
-from cti.store import Database
+from cti.scheduler import Scheduler
+from cti.store import Database, utcnow
+from cti.tickets import webhook
 from cti.tickets.desk import TicketDesk
 from cti.worker.proxy import WriterProcess
 from cti.worker.writers import CALL_LOG_BATCH_MAX, CALL_LOG_BATCH_WAIT, normaliser, subscribe_writers
+from cti.tickets.escalations import EscalationEngine, rules_from
+from cti.tickets.push import TicketPush
+from cti.tickets.timers import SlaTimers
 
 log = logging.getLogger(__name__)
 STOP_DRAIN_SECONDS = 10.0
 POP_BATCH_MAX = 1000  # events the pops take at once; their ringing callers are looked up together (never waits)
+WEBHOOK_SECONDS = 5.0  # how often due webhook deliveries are looked for
 
 
 @dataclass
@@ -48,6 +58,12 @@ class Service:
     pops: PopService | None = None
     tickets: TicketDesk | None = None
     writers: WriterProcess | None = None  # CTI_WRITER_PROCESS: the call log and the linker in a process of their own
+    escalations: EscalationEngine | None = None
+    ticket_push: TicketPush | None = None
+    timers: SlaTimers | None = None
+    webhooks: webhook.WebhookSender | None = None
+    scheduler: Scheduler | None = None
+    clock: Callable[[], dt.datetime] = utcnow  # the tickets' "now" (tests move it)
     started_at: float = field(default_factory=time.time)
 
     def normalise(self, raw: str, lang: str | None = None):
@@ -61,11 +77,29 @@ class Service:
             self.bus.subscribe("writers", self.writers.handle_batch, batch_max=CALL_LOG_BATCH_MAX,
                                batch_wait=CALL_LOG_BATCH_WAIT)
         else:
-            subscribe_writers(self.bus, self.db, self.settings, self.bus.publish_many)
+            subscribe_writers(self.bus, self.db, self.settings, self.bus.publish_many, clock=self.clock)
         self.pops = PopService(self.db, self.hub, self.normalise, self.settings.zone, self.settings.language)
         self.bus.subscribe("pops", self.pops.handle_batch, batch_max=POP_BATCH_MAX)
-        self.tickets = TicketDesk(self.db, self.bus.publish_many, self.settings.zone)
+        self.tickets = TicketDesk(self.db, self.bus.publish_many, self.settings.zone, clock=self.clock)
+        self._wire_ticket_timers()
         self.bridge = AmiBridge(self.settings, self.tracker, self.bus.publish_many)
+
+    def _wire_ticket_timers(self) -> None:
+        """Escalation, the SLA tick, the consoles' ticket news and the webhook (docs/WEBHOOKS.md)."""
+        assert self.tickets is not None
+        hook = webhook.Target.from_settings(self.settings)
+        rules = rules_from(self.settings)
+        self.escalations = EscalationEngine(self.db, self.tickets, rules, hook)
+        self.bus.subscribe("escalations", self.escalations.handle_batch, batch_max=POP_BATCH_MAX)
+        self.ticket_push = TicketPush(self.db, self.hub)
+        self.bus.subscribe("ticket_push", self.ticket_push.handle_batch, batch_max=POP_BATCH_MAX)
+        self.timers = SlaTimers(self.db, self.tickets, rules, hook=hook)
+        self.timers.after_tick.append(self.ticket_push.refresh)
+        self.scheduler = Scheduler()
+        self.scheduler.every("sla_tick", self.settings.sla_tick_seconds, self.timers.tick)
+        if hook is not None:
+            self.webhooks = webhook.WebhookSender(self.db, hook, self.clock)
+            self.scheduler.every("webhooks", WEBHOOK_SECONDS, self.webhooks.run)
 
     async def start(self) -> None:
         if self.writers is not None:
@@ -73,19 +107,39 @@ class Service:
         await self.bus.start()
         assert self.bridge is not None
         await self.bridge.start()
+        try:  # what a console connecting now must show: the open escalations, a calendar missing a year
+            if self.ticket_push is not None:
+                await self.ticket_push.refresh()
+            if self.timers is not None:
+                await self.timers.check_calendars()
+        except Exception:  # the database is away: the first tick tries again
+            log.warning("tickets: could not read the open escalations at start", exc_info=True)
+        if self.scheduler is not None:
+            await self.scheduler.start()
 
     async def stop(self) -> None:
-        """Stop taking events from the PBX, let the subscribers finish (bounded), then stop them."""
+        """Stop the timers and taking events from the PBX, let the subscribers finish (bounded), then stop them."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()  # a tick in progress finishes and publishes first
         if self.bridge is not None:
             await self.bridge.stop()
         try:
-            await asyncio.wait_for(self.bus.drain(), STOP_DRAIN_SECONDS)
+            await asyncio.wait_for(self._drain(), STOP_DRAIN_SECONDS)
         except TimeoutError:  # a subscriber stuck on a dead database must not hang the shutdown
             log.warning("stopping with events not handled yet: %s", self.bus.stats())
         await self.bus.stop()
         if self.writers is not None:
             await self.writers.stop()
+        if self.webhooks is not None:
+            await self.webhooks.close()
         self.hub.close_all()
+
+    async def _drain(self) -> None:
+        """Until every subscriber is idle, what they published after commits included."""
+        await self.bus.drain()
+        if self.tickets is not None:
+            await self.tickets.settled()
+            await self.bus.drain()
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> web.Application:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     sim_time_scale: float = Field(1.0, gt=0)
     sim_control_port: int = Field(8089, ge=0, le=65535)
     seed_demo: bool = True  # `cti serve` without a PBX seeds demo data into an empty database
+
+    # tickets: the SLA tick, complaint escalation (cti.tickets.escalation), the escalation webhook (docs/WEBHOOKS.md)
+    sla_tick_seconds: float = Field(30.0, ge=1, le=3600)  # how often promises falling due are looked for
+    escalation_repeat_calls: int = Field(3, ge=2, le=100)  # inbound calls about a complaint ...
+    escalation_repeat_hours: float = Field(48.0, gt=0)  # ... within this many hours: level 1
+    escalation_ack_minutes: float = Field(120.0, gt=0)  # level 1 not acknowledged within this: level 2
+    webhook_url: str = ""  # "" = no webhook; else every escalation is POSTed there, signed
+    webhook_secret: SecretStr = SecretStr("")  # the HMAC-SHA256 key; required (16+ characters) with a URL
+    webhook_timeout: float = Field(10.0, gt=0, le=120)  # seconds per attempt
+    webhook_max_attempts: int = Field(8, ge=1, le=50)  # then the delivery is given up (recorded)
 
     @field_validator("default_region")
     @classmethod
@@ -123,6 +133,21 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"not an IP address or network: {text!r} ({exc})") from None
         return tuple(networks)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, v: str) -> str:
+        v = v.strip()
+        if v and not v.startswith(("https://", "http://")):
+            raise ValueError("use an http:// or https:// URL, or leave it empty for no webhook")
+        return v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, v: SecretStr, info: ValidationInfo) -> SecretStr:
+        if info.data.get("webhook_url") and len(v.get_secret_value()) < 16:
+            raise ValueError("a webhook needs a secret of at least 16 characters to sign its messages")
+        return v
 
     @field_validator("database_url")
     @classmethod

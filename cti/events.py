@@ -264,7 +264,50 @@ class TicketEscalated:
     number: str
     level: int  # 1 supervisors, 2 managers
     reason: str
+    escalation_id: int = 0
+    customer: str = ""  # the customer's name, for the screens of those who must act
 
+
+@dataclass(frozen=True, slots=True)
+class EscalationAcknowledged:
+    """A supervisor or manager took an escalation in hand: it leaves the open lists."""
+
+    at: float
+    escalation_id: int
+    ticket_id: int
+    number: str
+    level: int
+    by: str  # username
+
+
+@dataclass(frozen=True, slots=True)
+class SlaAlarm:
+    """A promise of a ticket became at risk or was broken (announced once, by the SLA tick)."""
+
+    at: float
+    ticket_id: int
+    number: str
+    kind: str  # first_contact | on_site | resolution
+    status: str  # at_risk | breached
+    due: float | None  # when the promise runs out (POSIX seconds)
+    assignee_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCallLinked:
+    """A call was linked to a ticket (by the linker at the offer, or by an agent)."""
+
+    at: float
+    ticket_id: int
+    number: str
+    call_id: str
+    service_type: str
+    repeat: bool  # an inbound call about the ticket: complaint escalation counts it
+
+
+# What happens to calls (the tracker's output): the writers of the call log and the linker take these.
+CALL_EVENTS = (CallOffered, CallerIdentified, CallQueued, AgentRinging, AgentRingEnded, CallAnswered, CallTransferred,
+               CallEnded, OriginateFailed, SurveyKeyed, AgentStateChanged)
 
 DomainEvent = (
     CallOffered
@@ -282,4 +325,7 @@ DomainEvent = (
     | TicketChanged
     | TicketResolved
     | TicketEscalated
+    | EscalationAcknowledged
+    | SlaAlarm
+    | TicketCallLinked
 )

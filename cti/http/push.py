@@ -5,7 +5,9 @@ saw. It receives, in order: ``hello``; what it missed since ``last`` (or a
 ``reset`` when that cannot be filled: a gap older than the buffer, or another
 process); then a ``snapshot`` of what its screen must show now, built from the
 service's state rather than the buffer (the calls ringing or answered on the
-user's phone, with their cards: ``PopService.live``); then every new message.
+user's phone, with their cards: ``PopService.live``; for supervisors, managers and
+admins also the open escalations they act on, ``TicketPush.open_for``, and the
+years a business calendar has no holiday data for); then every new message.
 A second tab, a login during a call and every console after a restart so
 show the call in progress. Messages are JSON ``{id, epoch, type, data}``
 (``id`` is null for the ones meant for this connection only).
@@ -31,7 +33,7 @@ from collections.abc import AsyncIterator
 from aiohttp import WSMsgType, web
 
 from cti.http import keys
-from cti.http.auth import EVERYONE, allow
+from cti.http.auth import EVERYONE, SUPERVISORS, allow
 from cti.http.security import same_origin
 from cti.http.sessions import COOKIE, digest
 from cti.http.templating import USER_KEY
@@ -131,7 +133,12 @@ def _snapshot(request: web.Request, user: User) -> dict:
     language = user.language or request.app[keys.SETTINGS].language
     pops = service.pops.live(user.interface, language, user.id) if service.pops is not None else []
     synced = service.bridge is not None and service.bridge.synced
-    return {"pops": pops, "synced": synced}
+    snapshot = {"pops": pops, "synced": synced}
+    if user.role in SUPERVISORS:  # the open escalations they act on; a calendar missing this year's holidays
+        board, timers = getattr(service, "ticket_push", None), getattr(service, "timers", None)
+        snapshot["escalations"] = board.open_for(user.role) if board is not None else []
+        snapshot["calendar_missing"] = list(timers.calendar_missing) if timers is not None else []
+    return snapshot
 
 
 async def _pump(ws: web.WebSocketResponse, conn: Connection, epoch: str) -> None:

@@ -6,6 +6,7 @@ import aiohttp_session
 from aiohttp import web
 
 from cti.http import admin_pages, auth, call_pages, console, customer_pages, keys, middleware, push, security, status, templating
+from cti.http import escalation_pages
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
 from cti.http.throttle import LoginThrottle
@@ -42,5 +43,9 @@ def setup_web(app: web.Application) -> None:
         web.get("/admin/users", admin_pages.users_page, name="admin_users"),
         web.post(r"/admin/users/{id:\d+}/active", admin_pages.set_active),
         web.get("/status", status.status, name="status"),
+    ])
+    app.router.add_routes([  # complaint escalations: the list and acknowledging one (docs/PERMISSIONS.md)
+        web.get("/escalations", escalation_pages.escalation_list, name="escalations"),
+        web.post(r"/escalations/{id:\d+}/ack", escalation_pages.acknowledge),
     ])
     app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

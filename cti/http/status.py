@@ -13,6 +13,7 @@ import asyncio
 import inspect
 import time
 from importlib import metadata
+from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
@@ -45,8 +46,11 @@ async def status(request: web.Request) -> web.Response:
     if getattr(service, "writers", None) is not None:  # CTI_WRITER_PROCESS: the call log's own process
         components["writers"] = await _component(service.writers)
     scheduler = getattr(service, "scheduler", None)
-    if scheduler is not None:  # the campaign scheduler, once the service has one
+    if scheduler is not None:  # the SLA tick, the webhook, later the campaigns
         components["scheduler"] = await _component(scheduler)
+    timers = getattr(service, "timers", None)
+    if timers is not None:  # holiday data for this year: "degraded" (still ok) when a calendar has none
+        components["calendar"] = await _component(SimpleNamespace(status=timers.calendar_status))
     ok = all(c["ok"] for c in components.values())
     body: dict[str, Any] = {"ok": ok}
     if _may_see_details(request):

@@ -115,7 +115,8 @@ class TicketDesk:
         def work(session: Session) -> tuple[bool, list[Any]]:
             if move_from is not None and move_from != ticket_id:
                 service.unlink_call(session, move_from, call_id, actor, now=now)
-            return service.link_call(session, ticket_id, call_id, actor, now=now), []
+            linked = service.link_call(session, ticket_id, call_id, actor, now=now)
+            return linked, [service.linked_event(session, ticket_id, call_id, now=now)] if linked else []
 
         return await self._run(work)
 

@@ -5,8 +5,8 @@
   another ticket). With several open tickets the agent chooses in the pop.
 * A call answered in a queue with a ticket rule (``queue_ticket_rules``) opens a ticket
   when its customer has none open (one customer for the number, or none: nothing is guessed).
-* Every inbound call linked to a ticket counts as a repeat call (complaint escalation
-  reads them; see :mod:`cti.tickets.escalation`).
+* Every inbound call linked to a ticket counts as a repeat call; each link is published as a
+  :class:`~cti.events.TicketCallLinked` (complaint escalation counts them: :mod:`cti.tickets.escalations`).
 
 It never calls the call log or the pops: it reads customers through their public
 function and writes only its own tables.
@@ -76,6 +76,7 @@ class CallLinker:
             if kind == "offered" and len(tickets) == 1:
                 if service.link_call(session, tickets[0], call_id, service.SYSTEM, now=now):
                     self.linked += 1
+                    events.append(service.linked_event(session, tickets[0], call_id, now=now))
             elif kind == "answered" and queue in rules and len(people) == 1 and not tickets:
                 if session.scalar(select(TicketCall.id).where(TicketCall.call_id == call_id)) is not None:
                     continue

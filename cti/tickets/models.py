@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cti.store.base import Base, UTCDateTime, utcnow
@@ -130,12 +130,27 @@ class TicketNotification(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
 
 
+_UNFIRED_DUE = "breach_fired_at IS NULL AND due_at IS NOT NULL"
+_UNFIRED_AT_RISK = "at_risk_fired_at IS NULL AND at_risk_at IS NOT NULL"
+_LEVEL1_UNACKED = "level = 1 AND acknowledged_at IS NULL"
+
+
 class SlaClock(Base):
     """One promise of a ticket. ``due_at``/``at_risk_at`` are projected when it runs (None when paused or
-    stopped) so the tick finds what fell due with an index; ``*_fired_at`` say it was announced, once."""
+    stopped) so the tick finds what fell due with an index; ``*_fired_at`` say it was announced, once.
+
+    The two indexes are partial: only the running clocks not announced yet. The tick's range scans
+    then cost what fell due, however many promises are broken and announced but still running, and
+    the stopped clocks of closed tickets are not indexed at all."""
 
     __tablename__ = "sla_clocks"
-    __table_args__ = (UniqueConstraint("ticket_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind"),
+        Index("ix_sla_clocks_due_unfired", "due_at", sqlite_where=text(_UNFIRED_DUE),
+              postgresql_where=text(_UNFIRED_DUE)),
+        Index("ix_sla_clocks_at_risk_unfired", "at_risk_at", sqlite_where=text(_UNFIRED_AT_RISK),
+              postgresql_where=text(_UNFIRED_AT_RISK)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
@@ -146,8 +161,8 @@ class SlaClock(Base):
     running_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
-    at_risk_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    at_risk_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     at_risk_fired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     breach_fired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -156,7 +171,12 @@ class Escalation(Base):
     """A complaint raised to level 1 (supervisors) or 2 (managers): at most once per level."""
 
     __tablename__ = "escalations"
-    __table_args__ = (UniqueConstraint("ticket_id", "level"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "level"),
+        # the level-1 escalations not acknowledged: where the tick looks for acknowledgement timeouts
+        Index("ix_escalations_level1_unacked", "raised_at", sqlite_where=text(_LEVEL1_UNACKED),
+              postgresql_where=text(_LEVEL1_UNACKED)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cti.audit.models import AuditEntry
 from cti.customers.models import Customer, Product
 from cti.customers.warranty import warranty
-from cti.events import TicketChanged, TicketOpened, TicketResolved
+from cti.events import TicketCallLinked, TicketChanged, TicketOpened, TicketResolved
 from cti.tickets import clocks, workflow
 from cti.tickets.clocks import Promises
 from cti.tickets.models import Ticket, TicketCall, TicketEvent, TicketNotification, TicketSearch
@@ -235,6 +235,14 @@ def link_call(session: Session, ticket_id: int, call_id: str, actor: Actor, *, n
     return True
 
 
+def linked_event(session: Session, ticket_id: int, call_id: str, *, now: dt.datetime,
+                 repeat: bool = True) -> TicketCallLinked:
+    """The event of a call :func:`link_call` linked (complaint escalation counts the repeat calls)."""
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None
+    return TicketCallLinked(_ts(now), ticket.id, ticket.number, call_id.strip()[:64], ticket.service_type, repeat)
+
+
 def unlink_call(session: Session, ticket_id: int, call_id: str, actor: Actor, *, now: dt.datetime) -> bool:
     """The agent moves a call to another ticket: the automatic link is undone (audited)."""
     ticket = get_for_update(session, ticket_id)
@@ -283,7 +291,8 @@ def record_contact(session: Session, ticket_id: int, actor: Actor, note: str, *,
     """The customer was contacted about the ticket: the first-contact promise is kept."""
     ticket = get_for_update(session, ticket_id)
     rows = clocks.clocks_of(session, ticket.id)
-    clocks.apply(rows, ticket, promises, now, stops=("first_contact",))
+    waiting = ticket.state in workflow.WORKFLOWS[ticket.workflow].paused  # a paused promise stays paused
+    clocks.apply(rows, ticket, promises, now, stops=("first_contact",), pause=waiting)
     ticket.sla_status = clocks.status_of(rows, promises, now)
     ticket.updated_at = now
     _history(session, ticket, actor, "contacted", now, note=_text(note, MAX_NOTE, "too_long"))

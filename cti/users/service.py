@@ -104,6 +104,14 @@ async def directory(session: AsyncSession) -> dict[str, list[User]]:
     return out
 
 
+async def ids_by_role(session: AsyncSession) -> dict[str, list[int]]:
+    """Active users' ids per role: who is told of an escalation or a broken promise (one query)."""
+    out: dict[str, list[int]] = {}
+    for user_id, role in await session.execute(select(User.id, User.role).where(User.active).order_by(User.id)):
+        out.setdefault(role, []).append(user_id)
+    return out
+
+
 async def live_sessions(session: AsyncSession, ids: Collection[str]) -> set[str]:
     """The console sessions among ``ids`` (token digests) still valid now: neither revoked nor
     expired, and their user still active. One query, however many (the push channels' recheck)."""

@@ -16,11 +16,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cti.config import Settings
-from cti.events import TicketChanged, TicketEscalated, TicketOpened, TicketResolved
+from cti.events import CALL_EVENTS
 from cti.worker.channel import ChannelClosed, receive, send
 
 log = logging.getLogger(__name__)
-NOT_FOR_THE_WRITERS = (TicketOpened, TicketChanged, TicketResolved, TicketEscalated)
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 RETRIES = 3
@@ -61,7 +60,7 @@ class WriterProcess:
         log.info("writer process %d started", self._proc.pid)
 
     async def handle_batch(self, events: list[Any]) -> None:
-        batch = [e for e in events if not isinstance(e, NOT_FOR_THE_WRITERS)]
+        batch = [e for e in events if isinstance(e, CALL_EVENTS)]  # the tickets' own events stay here
         if not batch:
             return
         for attempt in range(RETRIES + 1):

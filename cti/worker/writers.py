@@ -3,6 +3,7 @@ process and in the writer process."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from cti.config import Settings
 from cti.customers import service as customers
 from cti.phone import PhoneInfo, normalise
 from cti.store import Database
+from cti.store.base import utcnow
 from cti.tickets.desk import TicketDesk
 from cti.tickets.linker import CallLinker
 
@@ -29,14 +31,14 @@ def normaliser(settings: Settings) -> Callable[..., PhoneInfo]:
 
 
 def subscribe_writers(bus: Bus, db: Database, settings: Settings,
-                      publish: Callable[[list[Any]], Awaitable[None]], *, batch_wait: float = CALL_LOG_BATCH_WAIT
-                      ) -> TicketDesk:
+                      publish: Callable[[list[Any]], Awaitable[None]], *, batch_wait: float = CALL_LOG_BATCH_WAIT,
+                      clock: Callable[[], dt.datetime] = utcnow) -> TicketDesk:
     """The call log and the linker on ``bus``; returns the desk the linker opens tickets through."""
     read = normaliser(settings)
     recorder = CallRecorder(db, read, customers.ids_by_phones)
     # batch_wait: one transaction per ~0.1 s instead of one per event (a third less CPU at 100 calls/s)
     bus.subscribe("calls", recorder.handle_batch, batch_max=CALL_LOG_BATCH_MAX, batch_wait=batch_wait)
-    desk = TicketDesk(db, publish, settings.zone)
+    desk = TicketDesk(db, publish, settings.zone, clock=clock)
     linker = CallLinker(db, read, desk)
     bus.subscribe("tickets", linker.handle_batch, batch_max=CALL_LOG_BATCH_MAX, batch_wait=batch_wait)
     return desk

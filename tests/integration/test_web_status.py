@@ -58,7 +58,7 @@ async def test_supervisors_and_administrators_see_each_component(web, pbx_in_tro
     resp = await client.get("/status")
     body = await resp.json()
     assert resp.status == 503 and body["ok"] is False and body["version"]
-    assert set(body["components"]) == {"database", "ami", "bus", "push"}
+    assert set(body["components"]) == {"database", "ami", "bus", "push", "scheduler", "calendar"}
     assert body["components"]["database"]["ok"] is True
     assert body["components"]["ami"] == dict(LEAKY_AMI, ok=False)  # whatever the component reports
 

@@ -42,6 +42,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/calls/export.xlsx"): EXPORTERS,
     ("GET", "/admin/users"): frozenset({"admin"}),
     ("POST", "/admin/users/{id}/active"): frozenset({"admin"}),
+    ("GET", "/escalations"): frozenset({"supervisor", "manager", "admin"}),
+    ("POST", "/escalations/{id}/ack"): frozenset({"supervisor", "manager", "admin"}),  # level 2: managers, admins
     ("GET", "/status"): ALL,  # details for supervisors and administrators only
     ("GET", "/static/"): ALL,
 }

@@ -8,6 +8,7 @@
  * shows them, and a stored pop that is no longer live is marked over.
  */
 import { makeCards } from "./pop-card.js";
+import "./escalations.js"; // supervisors: the open escalations and the calendar notice, from the same /ws
 
 (function () {
   "use strict";
