@@ -58,8 +58,8 @@ def _customers(session: Session, ids: Iterable[int]) -> dict[int, dict[str, Any]
 
 
 def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
-    engineers = dict(session.execute(select(Engineer.id, Engineer.name)).tuples().all())
-    outlets = dict(session.execute(select(ServiceOutlet.id, ServiceOutlet.name)).tuples().all())
+    engineers = {i: name for i, name in session.execute(select(Engineer.id, Engineer.name))}
+    outlets = {i: name for i, name in session.execute(select(ServiceOutlet.id, ServiceOutlet.name))}
     return engineers, outlets
 
 
