@@ -185,8 +185,10 @@ def complete(session: Session, ticket_id: int, actor: Actor, work: Completion, *
     done_at = work.completed_at or now
     if done_at > now + CLOCK_SKEW:
         raise DispatchError("completed_in_future", "completed_at")
-    if arrived is not None and done_at < arrived:
-        raise DispatchError("completed_before_arrival", "completed_at")
+    if arrived is not None and done_at < arrived:  # a typed time has whole minutes: the arrival's minute counts
+        if done_at < arrived.replace(second=0, microsecond=0):
+            raise DispatchError("completed_before_arrival", "completed_at")
+        done_at = arrived
     report = CompletionReport(
         ticket_id=ticket.id, engineer_id=ticket.engineer_id, arrived_at=arrived, completed_at=done_at,
         work_done=text, labour_charge=labour, parts_charge=parts_charge, review="pending",
