@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cti.customers.models import Customer, Product
+from cti.customers.models import Customer, CustomerPhone, Product
 from cti.dispatch import regions, roster, service
 from cti.dispatch.models import CompletionReport, Engineer, ServiceOutlet, ServiceRegion
 from cti.store import Database
@@ -72,7 +72,8 @@ REGIONS = (  # city, district ("" the whole city), engineer's login, outlet
 )
 PROBLEMS = ("空调不制冷，外机不转", "洗衣机脱水时异响很大", "热水器点不着火", "油烟机吸力明显变小",
             "冰箱冷藏室结冰", "净水器底部漏水", "洗碗机不进水")
-JOBS = 7  # on-site tickets opened; the first two are given to eng01, the third to eng03
+JOBS = 7  # on-site tickets opened: two given to eng01, one to eng03, four to give out
+RECORDED = ("+8613800138000", "+8613912345678", "+8618612345678", "+8613312345678")  # the recorded calls' customers
 DEMO = tickets.Actor("demo", "agent")
 
 
@@ -128,27 +129,47 @@ def _window(now: dt.datetime, zone: ZoneInfo, days: int, hour: int) -> tuple[dt.
     return start.astimezone(dt.UTC), (start + dt.timedelta(hours=3)).astimezone(dt.UTC)
 
 
-def _open_jobs(session: Session, promises: Promises, zone: ZoneInfo, now: dt.datetime) -> int:
-    """On-site repairs for 北京 and 上海 customers who have no ticket yet: four to give out, three given."""
+def _plan(session: Session, engineers: dict[str, int]) -> list[tuple[int, int, str | None]]:
+    """(customer, product, login or None): 北京 and 上海 customers with a product and no ticket yet; the
+    first two whose region is eng01's and the first one of eng03's get their job given out, four
+    more wait to be given out."""
     has_ticket = select(Ticket.id).where(Ticket.customer_id == Customer.id).exists()
-    customers = session.execute(
-        select(Customer.id, func.min(Product.id)).join(Product, Product.customer_id == Customer.id)
-        .where(Customer.city.in_(("北京市", "上海市")), ~has_ticket).group_by(Customer.id).order_by(Customer.id)
-        .limit(JOBS)
+    recorded = select(CustomerPhone.id).where(CustomerPhone.customer_id == Customer.id, CustomerPhone.e164.in_(RECORDED))
+    rows = session.execute(
+        select(Customer.id, Customer.city, Customer.district, Customer.address, func.min(Product.id))
+        .join(Product, Product.customer_id == Customer.id)
+        .where(Customer.city.in_(("北京市", "上海市")), ~has_ticket, ~recorded.exists())
+        .group_by(Customer.id, Customer.city, Customer.district, Customer.address).order_by(Customer.id).limit(200)
     ).all()
+    found, owner = roster.rules(session), {v: k for k, v in engineers.items()}
+    wanted, plan = {"eng01": 2, "eng03": 1}, []
+    for cid, city, district, address, product_id in rows:
+        chosen = regions.pick(found, city, district, address=address)
+        login = owner.get(chosen.engineer_id or 0) if chosen else None
+        if login in wanted and wanted[login] > 0:
+            wanted[login] -= 1
+            plan.append((cid, product_id, login))
+        elif sum(1 for *_, who in plan if who is None) < JOBS - 3:
+            plan.append((cid, product_id, None))
+    return plan
+
+
+def _open_jobs(session: Session, promises: Promises, zone: ZoneInfo, now: dt.datetime) -> int:
+    """On-site repairs for 北京 and 上海 customers who have no ticket yet: four to give out, three given
+    to the engineer of their district (eng01 today or tomorrow morning and tomorrow afternoon, eng03)."""
     engineers = _engineers(session)
     late = now.astimezone(zone).hour >= 17  # too late for a window today: tomorrow morning instead
-    plan = {0: ("eng01", 1 if late else 0, 9), 1: ("eng01", 1, 14), 2: ("eng03", 2, 9)}
-    for n, (customer_id, product_id) in enumerate(customers):
+    windows = {"eng01": [(1 if late else 0, 9), (1, 14)], "eng03": [(2, 9)]}
+    plan = _plan(session, engineers)
+    for n, (customer_id, product_id, login) in enumerate(plan):
         new = tickets.NewTicket(customer_id, "repair", "on_site", product_id=product_id,
                                 description=PROBLEMS[n % len(PROBLEMS)])
         ticket, _ = tickets.open_ticket(session, new, DEMO, now=now, promises=promises, local_day=now.astimezone(zone).date())
-        login, days, hour = plan.get(n, (None, 0, 0))
-        if login in engineers:
-            start, end = _window(now, zone, days, hour)
+        if login is not None:
+            start, end = _window(now, zone, *windows[login].pop(0))
             service.schedule(session, ticket.id, service.Assignment(engineers[login], None, start, end), DEMO,
                              now=now, promises=promises)
-    return len(customers)
+    return len(plan)
 
 
 def _adopt(session: Session, zone: ZoneInfo, now: dt.datetime) -> int:
@@ -165,7 +186,7 @@ def _adopt(session: Session, zone: ZoneInfo, now: dt.datetime) -> int:
     for job in jobs:
         chosen = regions.pick(found, job.city, job.district, address=job.address)
         engineer_id = chosen.engineer_id if chosen and chosen.engineer_id else engineers["eng01"]
-        arrived = fieldwork.last_arrival(session, job.id) or job.updated_at
+        finished, arrived = job.updated_at, fieldwork.last_arrival(session, job.id) or job.updated_at
         if job.state == "dispatched":
             start, end = _window(now, zone, 1, 9)
         else:
@@ -175,7 +196,7 @@ def _adopt(session: Session, zone: ZoneInfo, now: dt.datetime) -> int:
                          start=start, end=end, now=now, label=f"{engineer.name if engineer else ''} (demo)")
         if job.state == "completed" and service.pending_report(session, job.id) is None:
             session.add(CompletionReport(ticket_id=job.id, engineer_id=engineer_id, arrived_at=arrived,
-                                         completed_at=job.updated_at, work_done="检查线路，更换主板，试机正常（演示数据）"))
+                                         completed_at=finished, work_done="检查线路，更换主板，试机正常（演示数据）"))
     return len(jobs)
 
 
