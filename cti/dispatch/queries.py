@@ -114,6 +114,7 @@ def work_list(session: Session, engineer_id: int, *, now: dt.datetime, zone: dt.
     notes = _rejections(session, [j["id"] for j in jobs])
     today = now.astimezone(zone).date()
     out: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
+    jobs.sort(key=lambda j: (j["start"] is None, j["start"] or now, j["id"]))  # no window last, on both backends
     for job in jobs:
         job["rejected"] = notes.get(job["id"], "")
         job["overdue"] = job["state"] == "dispatched" and job["end"] is not None and job["end"] < now.astimezone(zone)

@@ -102,8 +102,11 @@ async def _form(request: web.Request, job: dict[str, Any], values: dict[str, Any
 @allow(ENGINEERS)
 async def complete_form(request: web.Request) -> web.StreamResponse:
     job = await _job(request, path_id(request))
-    if job["state"] != "on_site":
-        await flash(request, "dispatch.work.not_on_site", kind="error")
+    if job["state"] != "on_site":  # not checked in yet, or reported already
+        if job["state"] == "dispatched":
+            await flash(request, "dispatch.work.not_on_site", kind="error")
+        else:
+            await flash_error(request, DispatchError("state_changed", state=job["state"]))
         raise web.HTTPSeeOther(f"/work#job-{job['id']}")
     values = {"completed_at": _local_now(request), "work_done": "", "labour": "",
               "parts": [{"name": "", "qty": "", "price": ""} for _ in range(ROWS)]}
