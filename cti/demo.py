@@ -1,4 +1,5 @@
-"""Seeding the demo: the generated customers (cti.customers.demo) and the demo logins."""
+"""Seeding the demo: the generated customers (cti.customers.demo), the demo logins, the demo tickets
+(cti.tickets.demo) and the field service (cti.dispatch.demo)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from cti.customers import service as customers
 from cti.customers.demo import DemoCustomer, DemoData
+from cti.dispatch import demo as dispatch_demo
 from cti.phone import normalise
 from cti.store import Database
 from cti.store.base import utcnow
@@ -49,6 +51,8 @@ async def seed(db: Database, data: DemoData, *, region: str = "CN", zone: str = 
                 report.users += 1
     promises = await db.read(Promises.load, zone)
     report.tickets = await db.write(seed_tickets, promises, utcnow(), ZoneInfo(zone))
+    field = await dispatch_demo.seed(db, zone=zone)  # outlets, engineers, regions; on-site jobs
+    report.tickets += field.jobs
     return report
 
 
@@ -59,6 +63,7 @@ def _new_customer(demo: DemoCustomer, region: str) -> customers.NewCustomer:
         tier=demo.tier,
         notes=demo.notes,
         city=demo.city,
+        district=demo.district,
         address=demo.address,
         products=[
             customers.NewProduct(p.model, p.serial, p.purchase_date, p.warranty_months) for p in demo.products

@@ -24,6 +24,9 @@ What the data contains (for ``customers=200``):
   within 30 days (5–25 days left) and some have expired;
 * tiers ``standard`` / ``vip`` / ``enterprise``.
 
+Every customer's district is the one its address names (``北京市朝阳区…`` → ``朝阳区``), for
+dispatch by region (:mod:`cti.dispatch.demo` gives the districts of 北京市 and 上海市 engineers).
+
 Demo logins (documented, for the demo only):
 
 =========  ===========  ===========  ==========
@@ -33,6 +36,10 @@ username   password     interface    role
 1002       demo1002     PJSIP/1002   agent
 1003       demo1003     PJSIP/1003   agent
 admin      demoadmin    (none)       admin
+eng01      demo-eng01   (none)       engineer
+eng02      demo-eng02   (none)       engineer
+eng03      demo-eng03   (none)       engineer
+eng04      demo-eng04   (none)       engineer
 =========  ===========  ===========  ==========
 
 Mobiles starting with 166 are reserved for :func:`unknown_numbers` (callers
@@ -86,14 +93,19 @@ class DemoCustomer:
     phones: list[DemoPhone] = field(default_factory=list)
     products: list[DemoProduct] = field(default_factory=list)
 
+    @property
+    def district(self) -> str:
+        """The district the address names after the city (``""`` when it names none of the city's)."""
+        return next((d for d in CITIES.get(self.city, ()) if self.address.startswith(self.city + d)), "")
+
 
 @dataclass(frozen=True, slots=True)
 class DemoAgent:
     username: str
     display_name: str
     password: str
-    interface: str | None  # None: the supervisor has no phone
-    role: str  # "agent" | "admin"
+    interface: str | None  # None: the supervisor and the engineers have no phone of the PBX
+    role: str  # "agent" | "admin" | "engineer"
 
 
 @dataclass(slots=True)
@@ -109,6 +121,10 @@ AGENTS = (
     DemoAgent("1002", "陈静", "demo1002", "PJSIP/1002", "agent"),
     DemoAgent("1003", "杨帆", "demo1003", "PJSIP/1003", "agent"),
     DemoAgent("admin", "周敏（主管）", "demoadmin", None, "admin"),
+    DemoAgent("eng01", "张伟", "demo-eng01", None, "engineer"),  # field engineers: cti.dispatch.demo
+    DemoAgent("eng02", "王磊", "demo-eng02", None, "engineer"),
+    DemoAgent("eng03", "李强", "demo-eng03", None, "engineer"),
+    DemoAgent("eng04", "赵敏", "demo-eng04", None, "engineer"),
 )
 
 # category, model code, serial prefix, possible warranty months
@@ -161,7 +177,9 @@ def generate(seed: int = 2026, customers: int = 200, *, today: date = REFERENCE_
     >>> data.customers[0].name, data.customers[0].phones[0].raw
     ('张三', '+8613800138000')
     >>> [a.username for a in data.agents]
-    ['1001', '1002', '1003', 'admin']
+    ['1001', '1002', '1003', 'admin', 'eng01', 'eng02', 'eng03', 'eng04']
+    >>> data.customers[0].city, data.customers[0].district
+    ('北京市', '朝阳区')
     """
     if customers < MIN_CUSTOMERS:
         raise ValueError(f"customers must be at least {MIN_CUSTOMERS}, got {customers}")

@@ -47,6 +47,7 @@ class NewCustomer:
     city: str = ""
     address: str = ""
     products: list[NewProduct] = field(default_factory=list)
+    district: str = ""  # for dispatch by region (the demo's; the form and the import leave it empty)
 
 
 async def find_by_phone(session: AsyncSession, e164: str) -> list[Customer]:
@@ -134,6 +135,7 @@ def add(session: AsyncSession, new: NewCustomer) -> Customer:
         tier=new.tier,
         notes=new.notes,
         city=new.city,
+        district=new.district,
         address=new.address,
         phones=phones,
         products=[

@@ -122,7 +122,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     throttle.succeeded(username, address)
     log.info("login: %r (%s) from %s", user.username, user.role, address)
     await sessions.start_login(request, db, user.id)
-    raise web.HTTPFound(target)
+    raise web.HTTPFound("/work" if target == "/" and user.role == "engineer" else target)  # engineers: their work list
 
 
 @allow(EVERYONE)

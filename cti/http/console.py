@@ -19,10 +19,13 @@ async def agent_names(request: web.Request) -> dict[str, str]:
     return {iface: ", ".join(u.display_name for u in rows) for iface, rows in found.items()}
 
 
-@allow(STAFF)
+@allow(EVERYONE)
 async def console(request: web.Request) -> web.StreamResponse:
+    """The hotline's console (STAFF); an engineer lands on their work list instead."""
     hub = request.app[keys.HUB]
     user = request[USER_KEY]
+    if user.role not in STAFF:
+        raise web.HTTPFound("/work")
     agents = await agent_names(request)
     return await render(request, "console.html", {
         "epoch": hub.epoch,

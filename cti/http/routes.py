@@ -7,6 +7,7 @@ from aiohttp import web
 
 from cti.http import admin_pages, auth, call_pages, console, customer_pages, keys, middleware, push, security, status, templating
 from cti.http import escalation_pages
+from cti.http import dispatch_admin, dispatch_pages, work_pages
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
 from cti.http.throttle import LoginThrottle
@@ -47,5 +48,23 @@ def setup_web(app: web.Application) -> None:
     app.router.add_routes([  # complaint escalations: the list and acknowledging one (docs/PERMISSIONS.md)
         web.get("/escalations", escalation_pages.escalation_list, name="escalations"),
         web.post(r"/escalations/{id:\d+}/ack", escalation_pages.acknowledge),
+    ])
+    app.router.add_routes([  # field service: the engineer's work list, the dispatch board, its set-up
+        web.get("/work", work_pages.work_list, name="work"),
+        web.post(r"/work/{id:\d+}/arrive", work_pages.arrive),
+        web.get(r"/work/{id:\d+}/complete", work_pages.complete_form),
+        web.post(r"/work/{id:\d+}/complete", work_pages.complete),
+        web.get("/dispatch", dispatch_pages.board, name="dispatch"),
+        web.get(r"/dispatch/{id:\d+}", dispatch_pages.ticket_form),
+        web.post(r"/dispatch/{id:\d+}", dispatch_pages.schedule),
+        web.post(r"/dispatch/{id:\d+}/approve", dispatch_pages.approve),
+        web.post(r"/dispatch/{id:\d+}/reject", dispatch_pages.reject),
+        web.get("/admin/outlets", dispatch_admin.outlets_page),
+        web.post("/admin/outlets", dispatch_admin.save_outlet),
+        web.get("/admin/engineers", dispatch_admin.engineers_page),
+        web.post("/admin/engineers", dispatch_admin.save_engineer),
+        web.get("/admin/regions", dispatch_admin.regions_page),
+        web.post("/admin/regions", dispatch_admin.save_region),
+        web.post(r"/admin/regions/{id:\d+}/delete", dispatch_admin.delete_region),
     ])
     app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

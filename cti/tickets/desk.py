@@ -81,6 +81,13 @@ class TicketDesk:
         await self.publish(events)
         return result
 
+    async def run(self, fn: Callable[[Session, dt.datetime, Promises], tuple[T, list[Any]]]) -> T:
+        """Another domain's unit of work that changes tickets (dispatch: assign, arrive, complete,
+        review): ``fn(session, now, promises)`` returns ``(result, events)``; it runs in one
+        transaction on the desk's clock and promises, then its events are published."""
+        now, promises = self.clock(), await self.promises()
+        return await self._run(fn, now, promises)
+
     async def open(self, new: NewTicket, actor: Actor) -> tuple[int, str]:
         now, promises = self.clock(), await self.promises()
 

@@ -93,6 +93,13 @@ def test_customers_have_names_cities_and_addresses(data: demo.DemoData) -> None:
     assert any(c.notes for c in data.customers[4:])
 
 
+def test_every_customer_has_the_district_its_address_names(data: demo.DemoData) -> None:
+    for customer in data.customers:
+        assert customer.district in demo.CITIES[customer.city], (customer.name, customer.address)
+        assert customer.address.startswith(customer.city + customer.district)
+    assert (data.customers[1].city, data.customers[1].district) == ("上海市", "浦东新区")
+
+
 def test_warranty_states_are_mixed(data: demo.DemoData) -> None:
     states = Counter(warranty_state(p, data.today) for c in data.customers for p in c.products)
     assert states["in_warranty"] > 0 and states["expiring"] > 0 and states["expired"] > 0
@@ -125,6 +132,10 @@ def test_agents_and_supervisor_are_documented_logins(data: demo.DemoData) -> Non
         ("1002", "demo1002", "PJSIP/1002", "agent"),
         ("1003", "demo1003", "PJSIP/1003", "agent"),
         ("admin", "demoadmin", None, "admin"),
+        ("eng01", "demo-eng01", None, "engineer"),
+        ("eng02", "demo-eng02", None, "engineer"),
+        ("eng03", "demo-eng03", None, "engineer"),
+        ("eng04", "demo-eng04", None, "engineer"),
     }
 
 

@@ -24,13 +24,16 @@ ALL = frozenset(WHO)
 USERS = ALL - {"anonymous"}
 STAFF = USERS - {"engineer"}  # the hotline's people: calls and customers are not the engineers'
 EXPORTERS = frozenset({"supervisor", "manager", "admin"})  # CTI_EXPORT_ROLES' default
+ENGINEERS = frozenset({"engineer"})
+SUPERVISORS = frozenset({"supervisor", "manager", "admin"})
+ADMINS = frozenset({"admin"})
 
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,
     ("POST", "/logout"): USERS,
     ("POST", "/language"): ALL,
-    ("GET", "/"): STAFF,
+    ("GET", "/"): USERS,  # an engineer is sent on to /work
     ("GET", "/api/me"): USERS,
     ("GET", "/ws"): USERS,
     ("GET", "/customers"): STAFF,
@@ -46,6 +49,23 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/escalations/{id}/ack"): frozenset({"supervisor", "manager", "admin"}),  # level 2: managers, admins
     ("GET", "/status"): ALL,  # details for supervisors and administrators only
     ("GET", "/static/"): ALL,
+    # field service: the engineer's work list, the dispatch board, its set-up
+    ("GET", "/work"): ENGINEERS,
+    ("POST", "/work/{id}/arrive"): ENGINEERS,
+    ("GET", "/work/{id}/complete"): ENGINEERS,
+    ("POST", "/work/{id}/complete"): ENGINEERS,
+    ("GET", "/dispatch"): STAFF,
+    ("GET", "/dispatch/{id}"): STAFF,
+    ("POST", "/dispatch/{id}"): STAFF,
+    ("POST", "/dispatch/{id}/approve"): SUPERVISORS,
+    ("POST", "/dispatch/{id}/reject"): SUPERVISORS,
+    ("GET", "/admin/outlets"): ADMINS,
+    ("POST", "/admin/outlets"): ADMINS,
+    ("GET", "/admin/engineers"): ADMINS,
+    ("POST", "/admin/engineers"): ADMINS,
+    ("GET", "/admin/regions"): ADMINS,
+    ("POST", "/admin/regions"): ADMINS,
+    ("POST", "/admin/regions/{id}/delete"): ADMINS,
 }
 
 
