@@ -24,6 +24,7 @@ ALL = frozenset(WHO)
 USERS = ALL - {"anonymous"}
 STAFF = USERS - {"engineer"}  # the hotline's people: calls and customers are not the engineers'
 EXPORTERS = frozenset({"supervisor", "manager", "admin"})  # CTI_EXPORT_ROLES' default
+SUPERVISORS = frozenset({"supervisor", "manager", "admin"})
 
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/login"): ALL,
@@ -37,6 +38,18 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/customers/new"): STAFF,
     ("POST", "/customers/new"): STAFF,
     ("GET", "/customers/{id}"): STAFF,
+    ("GET", "/tickets"): STAFF,
+    ("GET", "/tickets/new"): STAFF,
+    ("POST", "/tickets/new"): STAFF,
+    ("GET", "/tickets/{id}"): STAFF,
+    ("POST", "/tickets/{id}/state"): STAFF,
+    ("POST", "/tickets/{id}/note"): STAFF,
+    ("POST", "/tickets/{id}/reopen"): STAFF,
+    ("POST", "/tickets/{id}/assign"): STAFF,
+    ("POST", "/tickets/{id}/claim-unit"): SUPERVISORS,
+    ("POST", "/tickets/{id}/contact"): STAFF,
+    ("POST", "/tickets/{id}/link"): STAFF,
+    ("POST", "/tickets/{id}/notifications/{nid}"): STAFF,
     ("GET", "/calls"): STAFF,
     ("GET", "/calls/export.csv"): EXPORTERS,
     ("GET", "/calls/export.xlsx"): EXPORTERS,
