@@ -39,10 +39,11 @@ def local(value: dt.datetime | str | None, zone: dt.tzinfo, fmt: str = "%Y-%m-%d
     return i18n.local_time(value, zone, fmt)
 
 
-def span(lang: str, seconds: float) -> str:
-    """A length of time as people say it: days and hours, hours and minutes, or minutes."""
+def span(lang: str, seconds: float, *, days: bool = True) -> str:
+    """A length of time as people say it: days and hours, hours and minutes, or minutes. Business time
+    (``days=False``) is said in hours: a working day is not 24 of them."""
     minutes = max(0, int(abs(seconds)) // 60)
-    d, rest = divmod(minutes, 24 * 60)
+    d, rest = divmod(minutes, 24 * 60) if days else (0, minutes)
     h, m = divmod(rest, 60)
     if d:
         return i18n.translate(lang, "ticket.span.dh", d=d, h=h)
@@ -189,7 +190,7 @@ def _clock(row: Any, promises: Any, now: dt.datetime, zone: dt.tzinfo, lang: str
     left = ""
     if not shown["stopped"]:
         key = "ticket.clock.left" if shown["left"] >= 0 else "ticket.clock.over"
-        left = i18n.translate(lang, key, span=span(lang, shown["left"]))
+        left = i18n.translate(lang, key, span=span(lang, shown["left"], days=False))
     return shown | {"left_text": left, "due_local": local(shown["due"], zone) if shown["due"] else "",
                     "stopped_local": local(shown["stopped"], zone) if shown["stopped"] else ""}
 
@@ -219,6 +220,7 @@ async def ticket_context(request: web.Request, ticket_id: int) -> dict[str, Any]
         and (service.may_reopen(ticket, now) or user.role in service.SUPERVISORS),
         "reopen_days": service.REOPEN_WINDOW.days,
         "clocks": [_clock(row, promises, now, zone, lang) for row in found["clocks"]],
+        "contact": ticket.is_open and any(c.kind == "first_contact" and c.stopped_at is None for c in found["clocks"]),
         "history": [{"at": local(ev.at, zone), "who": people.get(ev.actor, ev.actor),
                      "text": _history_line(lang, ev, people, by_id), "note": ev.note}
                     for ev in reversed(found["history"])],

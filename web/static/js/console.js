@@ -8,6 +8,7 @@
  * shows them, and a stored pop that is no longer live is marked over.
  */
 import { makeCards } from "./pop-card.js";
+import { makeTicketDialog } from "./ticket-dialog.js";
 
 (function () {
   "use strict";
@@ -52,14 +53,65 @@ import { makeCards } from "./pop-card.js";
     actions: {
       dismiss: dismiss,
       select: select,
-      changed: function () { saveState(); },
+      changed: function (rec, rerender) {
+        saveState();
+        if (rerender) rerenderBody(rec);
+      },
       created: function (rec) {
         saveState();
-        var art = views[rec.call_id];
-        if (art) cards.renderBody(rec, art.querySelector(".pop-body"));
-      }
+        rerenderBody(rec);
+        if (rec.ticketNext) { // "save and open a ticket": the form for the customer just created
+          delete rec.ticketNext;
+          newTicket(rec);
+        }
+      },
+      newTicket: function (rec, customer) { openTicketForm(rec, customer); }
     }
   });
+
+  var ticketDialog = makeTicketDialog({
+    t: t,
+    csrf: CSRF,
+    role: root.getAttribute("data-role") || "",
+    vocabulary: parseJSON(root.getAttribute("data-ticket-vocabulary"), {}),
+    created: function (rec, customer, ticket, moved) {
+      cards.tickets.opened(rec, customer, ticket, moved);
+      saveState();
+      rerenderBody(rec);
+      var art = views[rec.call_id];
+      if (art) art.focus();
+    }
+  });
+
+  function rerenderBody(rec) {
+    var art = views[rec.call_id];
+    if (art) cards.renderBody(rec, art.querySelector(".pop-body"));
+  }
+
+  function openTicketForm(rec, customer) {
+    ticketDialog.open(rec, customer, cards.tickets.links(rec), views[rec.call_id]);
+  }
+
+  /* T / Alt+T: the new-ticket form for the pop's customer; an unknown caller is created first (the
+   * quick-create form, then the ticket form); a caller without a number is searched for with /. */
+  function newTicket(rec) {
+    var caller = rec.pop.caller || {}, list = rec.pop.customers || [];
+    var art = views[rec.call_id];
+    if (rec.collapsed && art) { rec.collapsed = false; cards.applyCollapsed(rec, art); }
+    if (caller.anonymous) {
+      var search = document.getElementById("search");
+      if (search) search.focus();
+      return;
+    }
+    if (!list.length) {
+      rec.ticketNext = true;
+      rerenderBody(rec);
+      var name = art && art.querySelector(".quick-form input[name=name]");
+      if (name) name.focus();
+      return;
+    }
+    openTicketForm(rec, list[rec.selected || 0]);
+  }
 
   /* ---------- persistence ---------- */
 
@@ -262,6 +314,13 @@ import { makeCards } from "./pop-card.js";
   }
 
   document.addEventListener("keydown", function (ev) {
+    if (ticketDialog.isOpen()) return; // the dialog has the keyboard (Esc closes it, not a pop)
+    if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.code === "KeyT" || ev.key === "t" || ev.key === "T")) {
+      var newest = popsEl.querySelector(".pop"); // Alt+T: the newest pop, even from a text field
+      var newestRec = newest && findRecord(newest.getAttribute("data-call-id"));
+      if (newestRec) { ev.preventDefault(); newTicket(newestRec); }
+      return;
+    }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (ev.key === "Escape") {
       if (typing(ev.target)) { ev.target.blur(); return; }
@@ -275,7 +334,10 @@ import { makeCards } from "./pop-card.js";
     var rec = findRecord(art.getAttribute("data-call-id"));
     if (!rec) return;
     var list = rec.pop.customers || [];
-    if (ev.key === "Enter" && (ev.target === document.body || ev.target === art)) {
+    if ((ev.key === "t" || ev.key === "T") && !ev.shiftKey) {
+      ev.preventDefault();
+      newTicket(rec);
+    } else if (ev.key === "Enter" && (ev.target === document.body || ev.target === art)) {
       var c = list[rec.selected || 0];
       if (c) { ev.preventDefault(); window.open("/customers/" + encodeURIComponent(c.id), "_blank", "noopener"); }
     } else if ((ev.key === "ArrowDown" || ev.key === "ArrowUp") && list.length > 1) {
