@@ -95,7 +95,7 @@ def read_form(form: Mapping[str, Any], lang: str, role: str, product_ids: set[in
     product_id = _int(product)
     if product == "" and product_ids:
         refuse("choose_product")
-    elif product not in ("", NO_PRODUCT) and (product_id is None or product_ids is None or product_id not in product_ids):
+    elif product not in ("", NO_PRODUCT) and product_id not in (product_ids or set()):
         refuse("unknown_product")
     kind, mode, priority = values["type"], values["mode"], values["priority"]
     if kind not in workflow.SERVICE_TYPES:

@@ -41,7 +41,11 @@ def local(value: dt.datetime | str | None, zone: dt.tzinfo, fmt: str = "%Y-%m-%d
 
 def span(lang: str, seconds: float, *, days: bool = True) -> str:
     """A length of time as people say it: days and hours, hours and minutes, or minutes. Business time
-    (``days=False``) is said in hours: a working day is not 24 of them."""
+    (``days=False``) is said in hours: a working day is not 24 of them.
+
+    >>> span("zh", 26 * 3600 + 600), span("en", -(26 * 3600 + 600), days=False), span("en", 59)
+    ('1 天 2 小时', '26 h 10 min', '0 min')
+    """
     minutes = max(0, int(abs(seconds)) // 60)
     d, rest = divmod(minutes, 24 * 60) if days else (0, minutes)
     h, m = divmod(rest, 60)
@@ -103,7 +107,8 @@ def _sort_links(raw: dict[str, str], flt: queries.Filters) -> dict[str, dict[str
     out = {}
     for column in LIST_SORTS:
         current = flt.sort == column
-        direction = ("asc" if flt.descending else "desc") if current else ("asc" if column in ("due", "number") else "desc")
+        natural = "asc" if column in ("due", "number") else "desc"  # soonest due, lowest number first
+        direction = ("asc" if flt.descending else "desc") if current else natural
         out[column] = {"url": _url(query, sort=column, dir=direction),
                        "aria": ("descending" if flt.descending else "ascending") if current else "none"}
     return out
@@ -212,7 +217,8 @@ async def ticket_context(request: web.Request, ticket_id: int) -> dict[str, Any]
     steps = workflow.allowed(flow, ticket.state, user.role)
     resolved = ticket.resolved_at is not None
     return {
-        "tk": ticket, "customer": customers.card(customer, today=now.astimezone(zone).date()) if customer else None, "nav": "tickets",
+        "tk": ticket, "nav": "tickets",
+        "customer": customers.card(customer, today=now.astimezone(zone).date()) if customer else None,
         "opened": local(ticket.opened_at, zone), "opened_by": people.get(ticket.opened_by, ticket.opened_by),
         "assignee": by_id.get(ticket.assignee_id, "") if ticket.assignee_id else "",
         "steps": steps,

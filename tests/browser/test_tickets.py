@@ -27,7 +27,8 @@ def links_of(stack, call_id: str) -> list[str]:
     """The numbers of the tickets a call is linked to (the database's word)."""
     from cti.tickets import queries
 
-    return sorted(number for _, number in stack.run(stack.db.read(queries.tickets_of_calls, [call_id])).get(call_id, []))
+    found = stack.run(stack.db.read(queries.tickets_of_calls, [call_id]))
+    return sorted(number for _, number in found.get(call_id, []))
 
 
 def open_tickets(stack, customer_name: str, *kinds: tuple[str, str | None, str]) -> list[str]:
@@ -51,7 +52,8 @@ def open_tickets(stack, customer_name: str, *kinds: tuple[str, str | None, str])
     return stack.run(work())
 
 
-def test_during_a_call_the_agent_opens_a_repair_ticket_with_the_keyboard_and_finds_it_on_the_customer_page(stack, agent):
+def test_during_a_call_the_agent_opens_a_repair_ticket_with_the_keyboard_and_finds_it_on_the_customers_page(
+        stack, agent):
     page = agent("1001")
     stack.pause("PJSIP/1002")
     stack.pause("PJSIP/1003")

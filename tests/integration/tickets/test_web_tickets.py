@@ -10,6 +10,7 @@ import re
 from sqlalchemy import func, select
 from web_support import PASSWORD, csrf_from, page_token, web, web_running  # noqa: F401
 
+from cti.customers import service as customers
 from cti.customers.service import NewProduct
 from cti.http import keys
 from cti.tickets.models import Ticket, TicketCall, TicketNotification
@@ -28,9 +29,8 @@ async def seed(web) -> dict[str, int]:
     li = await web.add_customer("李四", "13912345678", city="上海市",
                                 products=[NewProduct("冰箱 BCD-470", "SN-LI", today - dt.timedelta(days=10), 12)])
     async with web.db.session() as s:
-        from cti.customers import service as customers
-
-        products = {p.serial: p.id for c in (await customers.get(s, zhang), await customers.get(s, li)) for p in c.products}
+        found = [await customers.get(s, zhang), await customers.get(s, li)]
+    products = {p.serial: p.id for c in found for p in c.products}
     return {"zhang": zhang, "li": li, **products}
 
 
@@ -169,7 +169,8 @@ async def test_a_refused_change_says_why_and_changes_nothing(web):
     page = await (await client.get(f"/tickets/{ticket_id}")).text()
     assert 'data-testid="action-start"' in page  # the workflow offers "start" to an agent, not "close"
     assert 'data-testid="action-close"' not in page
-    resp = await post_form(client, f"/tickets/{ticket_id}/state", {"target": "closed"}, token_from=f"/tickets/{ticket_id}")
+    page_path = f"/tickets/{ticket_id}"
+    resp = await post_form(client, f"{page_path}/state", {"target": "closed"}, token_from=page_path)
     assert resp.status == 409
     assert text_of(await resp.text(), "action-error") == "工单不能从“待处理”转为“已关闭”。"
     resp = await post_form(client, f"/tickets/{ticket_id}/state", {"target": "processing"},
@@ -296,6 +297,8 @@ async def test_the_list_filters_and_finds_chinese_words(web):
     assert len(await listed(**{"from": today.isoformat(), "to": today.isoformat()})) == 4
     assert await listed(**{"from": (today + dt.timedelta(days=1)).isoformat()}) == []
     assert (await listed(sort="priority", dir="desc"))[:2] == [cold_no, moan_no]  # 加急 before 高
+    by_due = await listed(sort="due", dir="asc")
+    assert by_due[0] == cold_no and by_due[-1] == ask_no  # urgent: 4 working hours; no promise: last
     html = await (await client.get("/tickets", params={"q": "漏水", "type": "bogus"})).text()
     assert text_of(html, "tickets-total") == "共 1 张工单 · 匹配“漏水”"
     assert "张三" in html and "保修期外（收费）" in html and "正常" in html  # customer, warranty, SLA in words

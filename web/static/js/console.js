@@ -1,4 +1,5 @@
 /* Agent console: the list of screen pops, the keyboard, and the push channel (/ws).
+ * T on a pop (Alt+T: the newest pop, even from a text field) opens the new-ticket form (console-tickets.js).
  *
  * Cards are built by pop-card.js (text only, never HTML). The pops on screen
  * and the last message id are kept in sessionStorage, so a reload or a dropped
@@ -8,7 +9,7 @@
  * shows them, and a stored pop that is no longer live is marked over.
  */
 import { makeCards } from "./pop-card.js";
-import { makeTicketDialog } from "./ticket-dialog.js";
+import { makeConsoleTickets } from "./console-tickets.js";
 
 (function () {
   "use strict";
@@ -60,57 +61,26 @@ import { makeTicketDialog } from "./ticket-dialog.js";
       created: function (rec) {
         saveState();
         rerenderBody(rec);
-        if (rec.ticketNext) { // "save and open a ticket": the form for the customer just created
-          delete rec.ticketNext;
-          newTicket(rec);
-        }
+        tickets.customerCreated(rec);
       },
-      newTicket: function (rec, customer) { openTicketForm(rec, customer); }
+      newTicket: function (rec, customer) { tickets.openForm(rec, customer); }
     }
   });
 
-  var ticketDialog = makeTicketDialog({
+  var tickets = makeConsoleTickets({
     t: t,
     csrf: CSRF,
     role: root.getAttribute("data-role") || "",
     vocabulary: parseJSON(root.getAttribute("data-ticket-vocabulary"), {}),
-    created: function (rec, customer, ticket, moved) {
-      cards.tickets.opened(rec, customer, ticket, moved);
-      saveState();
-      rerenderBody(rec);
-      var art = views[rec.call_id];
-      if (art) art.focus();
-    }
+    cards: function () { return cards; },
+    view: function (callId) { return views[callId]; },
+    saveState: function () { saveState(); },
+    rerender: function (rec) { rerenderBody(rec); }
   });
 
   function rerenderBody(rec) {
     var art = views[rec.call_id];
     if (art) cards.renderBody(rec, art.querySelector(".pop-body"));
-  }
-
-  function openTicketForm(rec, customer) {
-    ticketDialog.open(rec, customer, cards.tickets.links(rec), views[rec.call_id]);
-  }
-
-  /* T / Alt+T: the new-ticket form for the pop's customer; an unknown caller is created first (the
-   * quick-create form, then the ticket form); a caller without a number is searched for with /. */
-  function newTicket(rec) {
-    var caller = rec.pop.caller || {}, list = rec.pop.customers || [];
-    var art = views[rec.call_id];
-    if (rec.collapsed && art) { rec.collapsed = false; cards.applyCollapsed(rec, art); }
-    if (caller.anonymous) {
-      var search = document.getElementById("search");
-      if (search) search.focus();
-      return;
-    }
-    if (!list.length) {
-      rec.ticketNext = true;
-      rerenderBody(rec);
-      var name = art && art.querySelector(".quick-form input[name=name]");
-      if (name) name.focus();
-      return;
-    }
-    openTicketForm(rec, list[rec.selected || 0]);
   }
 
   /* ---------- persistence ---------- */
@@ -314,11 +284,11 @@ import { makeTicketDialog } from "./ticket-dialog.js";
   }
 
   document.addEventListener("keydown", function (ev) {
-    if (ticketDialog.isOpen()) return; // the dialog has the keyboard (Esc closes it, not a pop)
+    if (tickets.isOpen()) return; // the dialog has the keyboard (Esc closes it, not a pop)
     if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.code === "KeyT" || ev.key === "t" || ev.key === "T")) {
       var newest = popsEl.querySelector(".pop"); // Alt+T: the newest pop, even from a text field
       var newestRec = newest && findRecord(newest.getAttribute("data-call-id"));
-      if (newestRec) { ev.preventDefault(); newTicket(newestRec); }
+      if (newestRec) { ev.preventDefault(); tickets.newTicket(newestRec); }
       return;
     }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
@@ -336,7 +306,7 @@ import { makeTicketDialog } from "./ticket-dialog.js";
     var list = rec.pop.customers || [];
     if ((ev.key === "t" || ev.key === "T") && !ev.shiftKey) {
       ev.preventDefault();
-      newTicket(rec);
+      tickets.newTicket(rec);
     } else if (ev.key === "Enter" && (ev.target === document.body || ev.target === art)) {
       var c = list[rec.selected || 0];
       if (c) { ev.preventDefault(); window.open("/customers/" + encodeURIComponent(c.id), "_blank", "noopener"); }
