@@ -9,6 +9,7 @@ decides whether the repair is free must not be left to a default.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from cti.http.templating import LANG_KEY, USER_KEY, error_page, render
 from cti.tickets import queries, service, workflow
 from cti.tickets.service import Actor, NewTicket, TicketError
 
+log = logging.getLogger(__name__)
 CALL_ID = re.compile(r"^[\w.\-]{1,64}$")  # the PBX's Linkedid, e.g. 1764554400.17
 NO_PRODUCT = "none"
 SUPERVISORS = service.SUPERVISORS
@@ -171,11 +173,13 @@ async def create(request: web.Request) -> web.StreamResponse:
         desk = request.app[keys.SERVICE].tickets
         try:
             ticket_id, _ = await desk.open(parsed.new, actor_of(request))
-            if parsed.move_from is not None and parsed.new.call_id:  # the call was about this, not the linked one
-                await desk.link_call(ticket_id, parsed.new.call_id, actor_of(request), move_from=parsed.move_from)
-        except TicketError as exc:
-            if ticket_id is None:
-                parsed.errors[ERROR_FIELDS.get(exc.code, "form")] = error_message(lang, exc)
+        except TicketError as exc:  # the domain has the last word
+            parsed.errors[ERROR_FIELDS.get(exc.code, "form")] = error_message(lang, exc)
+    if ticket_id is not None and parsed.move_from is not None and parsed.new.call_id:
+        try:  # the call is about the new ticket, not the one it was linked to automatically
+            await desk.link_call(ticket_id, parsed.new.call_id, actor_of(request), move_from=parsed.move_from)
+        except TicketError as exc:  # the ticket is open and linked; only the old link stays
+            log.warning("ticket %s: the call was not moved from ticket %s: %s", ticket_id, parsed.move_from, exc.code)
     if ticket_id is None:
         if wants_json(request):
             return web.json_response({"errors": parsed.errors}, status=422)
