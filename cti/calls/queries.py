@@ -27,6 +27,7 @@ class CallFilter:
     disposition: str = ""
     customer_id: int | None = None
     direction: str = ""
+    call_id: str = ""  # one call (the PBX's Linkedid): a ticket's linked call in the log
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         if self.since:
@@ -39,6 +40,8 @@ class CallFilter:
             stmt = stmt.where(Call.direction == self.direction)
         if self.customer_id is not None:
             stmt = stmt.where(Call.customer_id == self.customer_id)
+        if self.call_id:
+            stmt = stmt.where(Call.call_id == self.call_id)
         if self.agent:
             rung = select(CallAgentLeg.call_pk).where(CallAgentLeg.interface == self.agent)
             stmt = stmt.where(or_(Call.answered_by == self.agent, Call.last_agent == self.agent, Call.id.in_(rung)))

@@ -199,8 +199,8 @@ def cards_by_phones(session: Session, numbers: Iterable[str], *, today: dt.date)
         return {}
     products: dict[int, list[Any]] = {cid: [] for cid in found}
     stmt = (
-        select(_PRODUCTS.c.customer_id, _PRODUCTS.c.model, _PRODUCTS.c.serial, _PRODUCTS.c.purchase_date,
-               _PRODUCTS.c.warranty_months)
+        select(_PRODUCTS.c.customer_id, _PRODUCTS.c.id, _PRODUCTS.c.model, _PRODUCTS.c.serial,
+               _PRODUCTS.c.purchase_date, _PRODUCTS.c.warranty_months)
         .where(_PRODUCTS.c.customer_id.in_(list(found)))
         .order_by(_PRODUCTS.c.customer_id, _PRODUCTS.c.purchase_date.desc(), _PRODUCTS.c.id)
     )
@@ -231,6 +231,7 @@ def _card(c: Any, phones: Any, products: Any, today: dt.date) -> dict[str, Any]:
 def _product(p: Product, today: dt.date) -> dict[str, Any]:
     w = warranty(p.purchase_date, p.warranty_months, today=today)
     return {
+        "id": p.id,  # a ticket opened from the pop names the product
         "model": p.model,
         "serial": p.serial,
         "purchase_date": p.purchase_date.isoformat(),

@@ -19,9 +19,10 @@ from cti.http.console import agent_names
 from cti.http.i18n import phone_display
 from cti.http.templating import render
 from cti.phone import search_keys
+from cti.tickets import queries as tickets
 
 PAGE_SIZE = 50
-FILTERS = ("from", "to", "number", "agent", "disposition")
+FILTERS = ("from", "to", "number", "agent", "disposition", "call")
 CHUNK = 64 * 1024
 
 
@@ -46,6 +47,7 @@ def read_filters(request: web.Request) -> tuple[dict[str, str], calls.CallFilter
         e164=tuple(search_keys(number, region=settings.default_region)) if number else (),
         agent=raw["agent"],
         disposition=raw["disposition"],
+        call_id=raw["call"],
     )
     return raw, flt
 
@@ -73,11 +75,12 @@ async def call_log(request: web.Request) -> web.StreamResponse:
         names: dict[int, str] = {}
         if ids:  # the customers' names, for the links
             names = dict((await s.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))).all())
+    linked = await request.app[keys.DB].read(tickets.tickets_of_calls, [r.call_id for r in rows])  # one query a page
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     query = {k: v for k, v in raw.items() if v}
     return await render(request, "calls.html", {
         "filters": raw,
-        "rows": [_row(r, zone, names, settings.default_region) for r in rows],
+        "rows": [_row(r, zone, names, settings.default_region) | {"tickets": linked.get(r.call_id, [])} for r in rows],
         "total": total,
         "page": page,
         "pages": pages,

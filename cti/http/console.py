@@ -9,6 +9,7 @@ from aiohttp import web
 from cti.http import keys
 from cti.http.auth import EVERYONE, STAFF, allow
 from cti.http.templating import USER_KEY, render
+from cti.tickets import workflow
 from cti.users import service as users
 
 
@@ -31,6 +32,8 @@ async def console(request: web.Request) -> web.StreamResponse:
         "epoch": hub.epoch,
         "last_id": hub.position(user.id),  # a push channel opened later asks for everything after it
         "agents_json": json.dumps(agents, ensure_ascii=False),
+        "ticket_vocabulary": json.dumps({"types": workflow.SERVICE_TYPES, "modes": workflow.SERVICE_MODES,
+                                         "priorities": workflow.PRIORITIES}),  # the new-ticket dialog's choices
         "nav": "console",
     })
 

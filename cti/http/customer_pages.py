@@ -16,6 +16,8 @@ from cti.http.auth import STAFF, allow
 from cti.http.console import agent_names
 from cti.http.i18n import phone_display
 from cti.http.templating import LANG_KEY, USER_KEY, render
+from cti.http.ticket_pages import lines as ticket_lines
+from cti.tickets import queries as tickets
 
 HISTORY = 50
 SEARCH_LIMIT = 50
@@ -54,15 +56,22 @@ async def detail(request: web.Request) -> web.StreamResponse:
         if customer is None:
             raise web.HTTPNotFound()
         history, total = await calls.page(s, calls.CallFilter(customer_id=customer_id), limit=HISTORY)
+    own, linked = await request.app[keys.DB].read(_tickets, customer_id, [x.call_id for x in history])
     return await render(request, "customer.html", {
         "c": customers.card(customer, today=today(request)),
-        "history": [dict(calls.brief(x, settings.zone), wait=x.wait_seconds,
+        "tickets": ticket_lines(own, {}, request),
+        "history": [dict(calls.brief(x, settings.zone), wait=x.wait_seconds, tickets=linked.get(x.call_id, []),
                          caller=phone_display(x.caller_e164, x.caller_raw, region=settings.default_region))
                     for x in history],
         "history_total": total,
         "agents": await agent_names(request),
         "nav": "customers",
     })
+
+
+def _tickets(session, customer_id: int, call_ids: list[str]) -> tuple[list[dict[str, Any]], dict[str, list]]:
+    """One read: the customer's tickets, and the tickets each call of the history is linked to."""
+    return tickets.by_customer(session, customer_id), tickets.tickets_of_calls(session, call_ids)
 
 
 @allow(STAFF)

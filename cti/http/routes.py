@@ -5,9 +5,10 @@ from __future__ import annotations
 import aiohttp_session
 from aiohttp import web
 
-from cti.http import admin_pages, auth, call_pages, console, customer_pages, keys, middleware, push, security, status, templating
-from cti.http import escalation_pages
-from cti.http import dispatch_admin, dispatch_pages, work_pages
+from cti.http import (
+    admin_pages, auth, call_pages, console, customer_pages, dispatch_admin, dispatch_pages, escalation_pages, keys,
+    middleware, push, security, status, templating, ticket_actions, ticket_forms, ticket_pages, work_pages,
+)
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
 from cti.http.throttle import LoginThrottle
@@ -38,6 +39,18 @@ def setup_web(app: web.Application) -> None:
         web.get("/customers/new", customer_pages.new_form, name="customer_new"),
         web.post("/customers/new", customer_pages.create),
         web.get(r"/customers/{id:\d+}", customer_pages.detail, name="customer"),
+        web.get("/tickets", ticket_pages.ticket_list, name="tickets"),
+        web.get("/tickets/new", ticket_forms.new_form, name="ticket_new"),
+        web.post("/tickets/new", ticket_forms.create),
+        web.get(r"/tickets/{id:\d+}", ticket_pages.ticket_page, name="ticket"),
+        web.post(r"/tickets/{id:\d+}/state", ticket_actions.change_state),
+        web.post(r"/tickets/{id:\d+}/note", ticket_actions.add_note),
+        web.post(r"/tickets/{id:\d+}/reopen", ticket_actions.reopen),
+        web.post(r"/tickets/{id:\d+}/assign", ticket_actions.assign),
+        web.post(r"/tickets/{id:\d+}/claim-unit", ticket_actions.claim_unit),
+        web.post(r"/tickets/{id:\d+}/contact", ticket_actions.record_contact),
+        web.post(r"/tickets/{id:\d+}/link", ticket_actions.link_call),
+        web.post(r"/tickets/{id:\d+}/notifications/{nid:\d+}", ticket_actions.notification),
         web.get("/calls", call_pages.call_log, name="calls"),
         web.get("/calls/export.csv", call_pages.export_csv),
         web.get("/calls/export.xlsx", call_pages.export_xlsx),

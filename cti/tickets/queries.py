@@ -8,17 +8,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from cti.tickets.models import SlaClock, Ticket, TicketCall, TicketEvent, TicketNotification
 from cti.tickets.search import matching_ids
+from cti.tickets.workflow import PRIORITIES
 
 POP_OPEN_LIMIT = 5  # open tickets a pop lists per customer (the count says if there are more)
 PAGE_SIZE = 50
+_PRIORITY_RANK = case({p: n for n, p in enumerate(PRIORITIES)}, value=Ticket.priority, else_=1)
+_NEXT_DUE = select(func.min(SlaClock.due_at)).where(SlaClock.ticket_id == Ticket.id).correlate(Ticket).scalar_subquery()
 SORTS = {
     "opened": Ticket.opened_at, "updated": Ticket.updated_at, "number": Ticket.number, "state": Ticket.state,
-    "priority": Ticket.priority, "due": Ticket.opened_at,
+    "priority": _PRIORITY_RANK,  # by urgency, not by the codes' spelling
+    "due": _NEXT_DUE,  # the earliest due time of the running promises; tickets without one last
 }
 
 
@@ -126,7 +130,8 @@ def list_tickets(session: Session, f: Filters, *, page_size: int = PAGE_SIZE) ->
     conditions = _conditions(session, f)
     total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
     column = SORTS.get(f.sort, Ticket.opened_at)
-    order = (column.desc(), Ticket.id.desc()) if f.descending else (column.asc(), Ticket.id.asc())
+    order = ((column.desc().nulls_last(), Ticket.id.desc()) if f.descending
+             else (column.asc().nulls_last(), Ticket.id.asc()))
     page = max(1, f.page)
     rows = session.execute(
         select(*_BRIEF_COLUMNS).where(*conditions).order_by(*order).offset((page - 1) * page_size).limit(page_size)

@@ -1,4 +1,5 @@
 /* Agent console: the list of screen pops, the keyboard, and the push channel (/ws).
+ * T on a pop (Alt+T: the newest pop, even from a text field) opens the new-ticket form (console-tickets.js).
  *
  * Cards are built by pop-card.js (text only, never HTML). The pops on screen
  * and the last message id are kept in sessionStorage, so a reload or a dropped
@@ -9,6 +10,7 @@
  */
 import { makeCards } from "./pop-card.js";
 import "./escalations.js"; // supervisors: the open escalations and the calendar notice, from the same /ws
+import { makeConsoleTickets } from "./console-tickets.js";
 
 (function () {
   "use strict";
@@ -53,14 +55,34 @@ import "./escalations.js"; // supervisors: the open escalations and the calendar
     actions: {
       dismiss: dismiss,
       select: select,
-      changed: function () { saveState(); },
+      changed: function (rec, rerender) {
+        saveState();
+        if (rerender) rerenderBody(rec);
+      },
       created: function (rec) {
         saveState();
-        var art = views[rec.call_id];
-        if (art) cards.renderBody(rec, art.querySelector(".pop-body"));
-      }
+        rerenderBody(rec);
+        tickets.customerCreated(rec);
+      },
+      newTicket: function (rec, customer) { tickets.openForm(rec, customer); }
     }
   });
+
+  var tickets = makeConsoleTickets({
+    t: t,
+    csrf: CSRF,
+    role: root.getAttribute("data-role") || "",
+    vocabulary: parseJSON(root.getAttribute("data-ticket-vocabulary"), {}),
+    cards: function () { return cards; },
+    view: function (callId) { return views[callId]; },
+    saveState: function () { saveState(); },
+    rerender: function (rec) { rerenderBody(rec); }
+  });
+
+  function rerenderBody(rec) {
+    var art = views[rec.call_id];
+    if (art) cards.renderBody(rec, art.querySelector(".pop-body"));
+  }
 
   /* ---------- persistence ---------- */
 
@@ -263,6 +285,13 @@ import "./escalations.js"; // supervisors: the open escalations and the calendar
   }
 
   document.addEventListener("keydown", function (ev) {
+    if (tickets.isOpen()) return; // the dialog has the keyboard (Esc closes it, not a pop)
+    if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.code === "KeyT" || ev.key === "t" || ev.key === "T")) {
+      var newest = popsEl.querySelector(".pop"); // Alt+T: the newest pop, even from a text field
+      var newestRec = newest && findRecord(newest.getAttribute("data-call-id"));
+      if (newestRec) { ev.preventDefault(); tickets.newTicket(newestRec); }
+      return;
+    }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (ev.key === "Escape") {
       if (typing(ev.target)) { ev.target.blur(); return; }
@@ -276,7 +305,10 @@ import "./escalations.js"; // supervisors: the open escalations and the calendar
     var rec = findRecord(art.getAttribute("data-call-id"));
     if (!rec) return;
     var list = rec.pop.customers || [];
-    if (ev.key === "Enter" && (ev.target === document.body || ev.target === art)) {
+    if ((ev.key === "t" || ev.key === "T") && !ev.shiftKey) {
+      ev.preventDefault();
+      tickets.newTicket(rec);
+    } else if (ev.key === "Enter" && (ev.target === document.body || ev.target === art)) {
       var c = list[rec.selected || 0];
       if (c) { ev.preventDefault(); window.open("/customers/" + encodeURIComponent(c.id), "_blank", "noopener"); }
     } else if ((ev.key === "ArrowDown" || ev.key === "ArrowUp") && list.length > 1) {

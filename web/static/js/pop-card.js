@@ -1,9 +1,11 @@
-/* Pop cards: build the DOM of one screen pop (caller, customers, products, history, quick-create).
+/* Pop cards: build the DOM of one screen pop (caller, customers, tickets, products, history, quick-create).
  *
  * Every value from the server goes in with textContent or as an attribute value, never as HTML:
  * caller names come from the phone network. The console (console.js) owns the list of pops and
- * passes the actions a card can trigger: dismiss, select a customer, changed (collapsed), created.
+ * passes the actions a card can trigger: dismiss, select a customer, changed (collapsed, a ticket
+ * linked), created (a customer), newTicket (open the new-ticket form for a customer of the pop).
  */
+import { makeTicketBlock } from "./pop-tickets.js";
 
 export var TIERS = ["standard", "vip", "enterprise"];
 
@@ -26,6 +28,8 @@ export function makeCards(options) {
   }
 
   function testid(e, id) { e.setAttribute("data-testid", id); return e; }
+
+  var tickets = makeTicketBlock({ t: t, el: el, testid: testid, csrf: CSRF, actions: actions });
 
   function clock(iso) {
     var m = /T(\d\d:\d\d:\d\d)/.exec(iso || "");
@@ -152,7 +156,7 @@ export function makeCards(options) {
     }
     if (rec.selected == null || rec.selected >= list.length) rec.selected = 0;
     if (list.length > 1) body.appendChild(choices(rec, list));
-    body.appendChild(customerBlock(list[rec.selected]));
+    body.appendChild(customerBlock(rec, list[rec.selected]));
   }
 
   function choices(rec, list) {
@@ -174,7 +178,7 @@ export function makeCards(options) {
     return wrap;
   }
 
-  function customerBlock(c) {
+  function customerBlock(rec, c) {
     var sec = testid(el("section", "pop-customer"), "customer");
     sec.setAttribute("data-customer-id", String(c.id));
     var head = el("div", "customer-head");
@@ -199,8 +203,8 @@ export function makeCards(options) {
     });
     sec.appendChild(phones);
     if (c.notes) sec.appendChild(testid(el("p", "notes", c.notes), "notes"));
+    sec.appendChild(tickets.render(rec, c)); // the customer's open tickets first
 
-    var grid = el("div", "pop-grid");
     var prod = el("div", "pop-products");
     prod.appendChild(el("h4", "section-title", t("card.products")));
     if (c.products && c.products.length) {
@@ -228,19 +232,7 @@ export function makeCards(options) {
     } else {
       prod.appendChild(el("p", "empty-inline", t("card.no_products")));
     }
-    grid.appendChild(prod);
-
-    var tickets = testid(el("div", "pop-tickets"), "tickets");
-    tickets.appendChild(el("h4", "section-title", t("card.open_tickets")));
-    if (c.open_tickets && c.open_tickets.length) {
-      var ul = el("ul");
-      c.open_tickets.forEach(function (tk) { ul.appendChild(el("li", null, tk.title || tk.id)); });
-      tickets.appendChild(ul);
-    } else {
-      tickets.appendChild(testid(el("p", "empty-inline", t("card.no_tickets")), "tickets-empty"));
-    }
-    grid.appendChild(tickets);
-    sec.appendChild(grid);
+    sec.appendChild(prod);
     sec.appendChild(historyBlock(c.recent_calls || [], t("pop.recent_calls")));
     return sec;
   }
@@ -323,11 +315,16 @@ export function makeCards(options) {
     var status = testid(el("p", "form-status"), "quick-create-status");
     status.setAttribute("role", "alert");
     form.appendChild(status);
-    var actions = el("div", "actions");
+    var buttons = el("div", "actions");
     var submit = testid(el("button", "btn btn-primary", t("customers.create")), "quick-create-submit");
     submit.type = "submit";
-    actions.appendChild(submit);
-    form.appendChild(actions);
+    buttons.appendChild(submit);
+    var andTicket = testid(el("button", "btn", t("pop.create_and_ticket")), "quick-create-ticket");
+    andTicket.type = "button"; // the customer first, then the ticket form for them (the call linked)
+    andTicket.addEventListener("click", function () { rec.ticketNext = true; form.requestSubmit(submit); });
+    buttons.appendChild(andTicket);
+    form.appendChild(buttons);
+    if (rec.ticketNext) sec.appendChild(testid(el("p", "notice notice-warn small", t("pop.ticket_needs_customer")), "ticket-needs-customer"));
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       createCustomer(rec, form, submit, status);
@@ -383,5 +380,6 @@ export function makeCards(options) {
     art.querySelector(".pop-state").textContent = stateText(st);
   }
 
-  return { render: renderPop, renderBody: renderBody, applyState: applyState, applyCollapsed: applyCollapsed };
+  return { render: renderPop, renderBody: renderBody, applyState: applyState, applyCollapsed: applyCollapsed,
+    tickets: tickets };
 }
