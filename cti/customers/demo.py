@@ -62,6 +62,7 @@ __all__ = [
     "generate", "unknown_numbers", "callers",
 ]  # fmt: skip
 
+RECORDED_NUMBERS = ("+8613800138000", "+8613912345678", "+8618612345678", "+8613312345678")  # the traces' customers
 REFERENCE_DATE = date(2026, 11, 27)
 MIN_CUSTOMERS = 20
 UNKNOWN_PREFIX = "+86166"
@@ -219,7 +220,7 @@ class _Maker:
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
         self.today = today
-        self.used: set[str] = {"+8613800138000", "+8613912345678", "+8618612345678", "+8613312345678"}
+        self.used: set[str] = set(RECORDED_NUMBERS)
         self.serials: set[str] = set()
 
     def customer(self) -> DemoCustomer:
