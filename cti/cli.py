@@ -1,4 +1,5 @@
-"""The ``cti`` command: serve, migrate, demo, sim, user add/disable/enable/list, customers import, calls export.
+"""The ``cti`` command: serve, migrate, demo, sim, user add/disable/enable/list, customers import, calls export,
+tickets export/import (``cti/cli_tickets.py``).
 
 Errors are one clear line on stderr and a non-zero exit (2: wrong usage or settings, 1: the work failed).
 """
@@ -110,7 +111,24 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--until", type=_local_day, help="last day, YYYY-MM-DD in CTI_TIMEZONE (inclusive)")
     exp.add_argument("--output", "-o", type=Path, help="file to write (default: calls-<date>.<format>)")
     exp.set_defaults(func=_calls_export)
+    _tickets_parser(sub)
     return p
+
+
+def _tickets_parser(sub: Any) -> None:
+    from cti.tickets.workflow import SERVICE_TYPES, WORKFLOWS
+
+    states = tuple(dict.fromkeys(s for wf in WORKFLOWS.values() for s in wf.states))
+    tickets = sub.add_parser("tickets", help="tickets").add_subparsers(required=True, metavar="ACTION")
+    exp = tickets.add_parser("export", help="export the ticket list (formula-safe; see README)")
+    exp.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    exp.add_argument("--since", type=_local_day, help="opened on or after this day, YYYY-MM-DD in CTI_TIMEZONE")
+    exp.add_argument("--until", type=_local_day, help="opened on or before this day, YYYY-MM-DD in CTI_TIMEZONE")
+    exp.add_argument("--state", choices=states, metavar="STATE", help="one state: " + ", ".join(states))
+    exp.add_argument("--type", choices=SERVICE_TYPES, help="one service type")
+    exp.add_argument("--open", action="store_true", help="open tickets only")
+    exp.add_argument("--output", "-o", type=Path, help="file to write (default: tickets-<date>.<format>)")
+    exp.set_defaults(func=_lazy("cti.cli_tickets", "export"))
 
 
 def _lazy(module: str, name: str) -> Command:

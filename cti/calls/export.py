@@ -1,25 +1,15 @@
-"""Call-log export to CSV (UTF-8 with BOM, opens in Excel) and XLSX, safe against formula injection.
-
-Caller names come from the PBX and are attacker-controlled: a cell that starts
-with ``=``, ``+``, ``-``, ``@``, tab or CR is prefixed with ``'`` so that a
-spreadsheet shows it as text instead of running it.
-
->>> formula_safe('=HYPERLINK("http://x")')
-'\\'=HYPERLINK("http://x")'
->>> formula_safe("+8613800138000"), formula_safe(42)
-("'+8613800138000", 42)
+"""Call-log export to CSV (UTF-8 with BOM, opens in Excel) and XLSX, safe against formula injection
+(:mod:`cti.sheets`: caller names come from the PBX and are attacker-controlled).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Any
 
-from openpyxl import Workbook
-
+from cti import sheets
 from cti.calls.models import Call
 
 COLUMNS = (
@@ -42,14 +32,6 @@ COLUMNS = (
     "hangup_cause",
     "customer_id",
 )
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
-
 
 def row(call: Call, tz: dt.tzinfo) -> list[Any]:
     def local(t: dt.datetime | None) -> str:
@@ -75,29 +57,14 @@ def row(call: Call, tz: dt.tzinfo) -> list[Any]:
         call.hangup_cause if call.hangup_cause is not None else "",
         call.customer_id or "",
     ]
-    return [formula_safe(v) for v in values]
+    return values  # the writers make every cell formula-safe
 
 
 async def write_csv(calls: AsyncIterator[Call], tz: dt.tzinfo, fh: io.TextIOBase) -> int:
     """Stream calls into an open text file (UTF-8 with BOM); returns the number of rows."""
-    writer = csv.writer(fh, lineterminator="\r\n")
-    fh.write("\ufeff")
-    writer.writerow(COLUMNS)
-    n = 0
-    async for call in calls:
-        writer.writerow(row(call, tz))
-        n += 1
-    return n
+    return await sheets.write_csv(COLUMNS, (row(call, tz) async for call in calls), fh)
 
 
 async def write_xlsx(calls: AsyncIterator[Call], tz: dt.tzinfo, target: Any) -> int:
     """Write calls to an XLSX file or binary stream (write-only mode: constant memory)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("calls")
-    ws.append(list(COLUMNS))
-    n = 0
-    async for call in calls:
-        ws.append(row(call, tz))
-        n += 1
-    wb.save(target)
-    return n
+    return await sheets.write_xlsx(COLUMNS, (row(call, tz) async for call in calls), target, title="calls")
