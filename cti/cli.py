@@ -236,7 +236,8 @@ async def _user_list(args: argparse.Namespace, settings: Settings) -> int:
 async def _customers_import(args: argparse.Namespace, settings: Settings) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from cti.customers.importer import count_records, import_file
+    from cti.csv_input import count_records
+    from cti.customers.importer import import_file
 
     if not args.file.is_file():
         raise CliError(f"no such file: {args.file}")
