@@ -129,6 +129,11 @@ def _tickets_parser(sub: Any) -> None:
     exp.add_argument("--open", action="store_true", help="open tickets only")
     exp.add_argument("--output", "-o", type=Path, help="file to write (default: tickets-<date>.<format>)")
     exp.set_defaults(func=_lazy("cti.cli_tickets", "export"))
+    imp = tickets.add_parser("import", help="import the open tickets of the system being replaced (CSV; see README)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check every row against the database, write nothing")
+    imp.add_argument("--errors", type=Path, help="also write the rejected rows' errors to this CSV file")
+    imp.set_defaults(func=_lazy("cti.cli_tickets", "import_"))
 
 
 def _lazy(module: str, name: str) -> Command:

@@ -49,3 +49,32 @@ async def export(args: argparse.Namespace, settings: Settings) -> int:
         await db.close()
     print(f"exported {n} tickets to {output}")
     return 0
+
+
+async def import_(args: argparse.Namespace, settings: Settings) -> int:
+    from cti.cli import _write_errors
+    from cti.csv_input import count_records
+    from cti.tickets.importer import import_file
+
+    if not args.file.is_file():
+        raise CliError(f"no such file: {args.file}")
+    total = count_records(args.file)
+    db = await _open_db(settings)
+    try:
+        with _bar("importing") as bar:
+            task = bar.add_task("import", total=total)
+            report = await import_file(db, args.file, zone=settings.zone, region=settings.default_region,
+                                       dry_run=args.dry_run, progress=lambda n: bar.update(task, completed=n))
+    finally:
+        await db.close()
+    for note in report.notices:
+        print(f"line {note.line}: {note.message}", file=sys.stderr)
+    for err in report.errors[:50]:
+        print(f"line {err.line}: {err.column or 'file'}: {err.message}", file=sys.stderr)
+    if len(report.errors) > 50:
+        print(f"… and {len(report.errors) - 50} more errors", file=sys.stderr)
+    if args.errors:
+        _write_errors(args.errors, report.errors)
+    prefix = "dry run, nothing written: " if args.dry_run else ""
+    print(f"{prefix}{report.summary} ({report.encoding})")
+    return 1 if report.errors else 0

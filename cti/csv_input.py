@@ -173,6 +173,14 @@ def parse_date(text: str, column: str, what: str) -> date:
     raise RowProblem(column, "bad_date", f"{what} {text!r} is not a date YYYY-MM-DD", text)
 
 
+def whole_number(text: str, column: str, code: str, what: str, high: int) -> int:
+    """A whole number from 0 to ``high`` (ASCII digits); a ``code`` problem otherwise."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and int(text) <= high:
+        return int(text)
+    raise RowProblem(column, code, f"{what} {text!r} is not a whole number 0-{high}", text)
+
+
 def parse_phones(text: str, region: str, column: str) -> list[PhoneInfo]:
     """One or more numbers separated by ``;`` ``,`` ``、`` (full-width too), each once; at least one."""
     found: dict[str, PhoneInfo] = {}

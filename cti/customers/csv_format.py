@@ -70,7 +70,7 @@ from typing import BinaryIO
 
 from cti.csv_input import (
     EncodingError, Record, RowError, RowProblem, detect_encoding, file_encoding, limited, multi_line, one_line,
-    parse_date, parse_phones, read_records,
+    parse_date, parse_phones, read_records, whole_number,
 )  # fmt: skip
 from cti.phone import PhoneInfo
 
@@ -181,9 +181,7 @@ def _parse_product(item: str) -> ProductIn:
 
 
 def _parse_warranty(text: str) -> int:
-    if text.isascii() and text.isdigit() and int(text) <= MAX_WARRANTY_MONTHS:
-        return int(text)
-    raise RowProblem("products", "bad_warranty", f"warranty {text!r} is not a whole number of months 0-{MAX_WARRANTY_MONTHS}", text)
+    return whole_number(text, "products", "bad_warranty", "warranty in months", MAX_WARRANTY_MONTHS)
 
 
 def _limited(what: str, text: str, column: str | None = None) -> str:
