@@ -1,15 +1,13 @@
-"""Call-log export to CSV (UTF-8 with BOM, opens in Excel) and XLSX, safe against formula injection
-(:mod:`cti.sheets`: caller names come from the PBX and are attacker-controlled).
+"""The call log as a table for a spreadsheet: its columns and a call's cells. :mod:`cti.sheets` writes
+them as CSV (UTF-8 with BOM, opens in Excel) or XLSX, formula-safe: caller names come from the PBX and
+are attacker-controlled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import AsyncIterator
 from typing import Any
 
-from cti import sheets
 from cti.calls.models import Call
 
 COLUMNS = (
@@ -58,13 +56,3 @@ def row(call: Call, tz: dt.tzinfo) -> list[Any]:
         call.customer_id or "",
     ]
     return values  # the writers make every cell formula-safe
-
-
-async def write_csv(calls: AsyncIterator[Call], tz: dt.tzinfo, fh: io.TextIOBase) -> int:
-    """Stream calls into an open text file (UTF-8 with BOM); returns the number of rows."""
-    return await sheets.write_csv(COLUMNS, (row(call, tz) async for call in calls), fh)
-
-
-async def write_xlsx(calls: AsyncIterator[Call], tz: dt.tzinfo, target: Any) -> int:
-    """Write calls to an XLSX file or binary stream (write-only mode: constant memory)."""
-    return await sheets.write_xlsx(COLUMNS, (row(call, tz) async for call in calls), target, title="calls")

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from cti.calls import export, queries as calls
 from cti.customers.models import Customer
 from cti.http import keys
-from cti.http.auth import STAFF, allow, exporters, may_export
+from cti.http.auth import STAFF, allow, may_export
 from cti.http.console import agent_names
-from cti.http.downloads import send_sheet
+from cti.http.downloads import sheet_exports
 from cti.http.i18n import phone_display
 from cti.http.templating import render
 from cti.phone import search_keys
@@ -117,23 +117,13 @@ def _row(call: Any, zone: dt.tzinfo, names: dict[int, str], region: str) -> dict
     }
 
 
-async def _export(request: web.Request, kind: str) -> web.StreamResponse:
+async def _export_rows(request: web.Request) -> AsyncIterator[list[Any]]:
+    """The calls the log's filters find, oldest first, as the export's cells."""
     _, flt = read_filters(request)
-    db, zone = request.app[keys.DB], request.app[keys.SETTINGS].zone
-
-    async def rows() -> AsyncIterator[list[Any]]:
-        async with db.session() as s:
-            async for call in calls.stream(s, flt):
-                yield export.row(call, zone)
-
-    return await send_sheet(request, name="calls", kind=kind, header=export.COLUMNS, rows=rows())
+    zone = request.app[keys.SETTINGS].zone
+    async with request.app[keys.DB].session() as s:
+        async for call in calls.stream(s, flt):
+            yield export.row(call, zone)
 
 
-@allow(exporters)
-async def export_csv(request: web.Request) -> web.StreamResponse:
-    return await _export(request, "csv")
-
-
-@allow(exporters)
-async def export_xlsx(request: web.Request) -> web.StreamResponse:
-    return await _export(request, "xlsx")
+export_csv, export_xlsx = sheet_exports("calls", export.COLUMNS, _export_rows)

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 from aiohttp import web
 
 from cti.http import keys
-from cti.http.auth import allow, exporters
-from cti.http.downloads import send_sheet
+from cti.http.downloads import sheet_exports
 from cti.http.ticket_pages import read_filters
 from cti.tickets import export
 
 
-async def _export(request: web.Request, kind: str) -> web.StreamResponse:
+def _rows(request: web.Request) -> AsyncIterator[list[Any]]:
     _, flt = read_filters(request)
-    rows = export.rows(request.app[keys.DB], flt, request.app[keys.SETTINGS].zone)
-    return await send_sheet(request, name="tickets", kind=kind, header=export.COLUMNS, rows=rows)
+    return export.rows(request.app[keys.DB], flt, request.app[keys.SETTINGS].zone)
 
 
-@allow(exporters)
-async def export_csv(request: web.Request) -> web.StreamResponse:
-    return await _export(request, "csv")
-
-
-@allow(exporters)
-async def export_xlsx(request: web.Request) -> web.StreamResponse:
-    return await _export(request, "xlsx")
+export_csv, export_xlsx = sheet_exports("tickets", export.COLUMNS, _rows)
