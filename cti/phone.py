@@ -151,18 +151,6 @@ def normalise(
         return _invalid(raw or "", "")
 
 
-def display(e164: str, *, region: str = "CN") -> str:
-    """A stored number as people read and dial it: national form at home, international abroad.
-
-    >>> display("+8613800138000"), display("+14155550123")
-    ('138 0013 8000', '+1 415-555-0123')
-    """
-    info = normalise(e164, region=region)
-    if not info.e164:
-        return e164
-    return info.national if info.region == region else info.international
-
-
 def search_keys(text: str, *, region: str = "CN") -> list[str]:
     """E.164 candidates for what an agent typed in a search box.
 

@@ -1,24 +1,29 @@
-"""The ticket list as a table for a spreadsheet: the columns, and the rows of a filter read in chunks.
+"""The ticket list as a table for a spreadsheet: the columns, and the rows of a filter, streamed.
 
-The rows are read by keyset pages (opened_at, id) of :data:`CHUNK` tickets, each one query joining the
-customer, the assignee and the engineer, so an export of a million tickets holds one chunk at a time.
+The rows come from one query (joining the customer, the assignee and the engineer) fetched
+:data:`CHUNK` at a time from a server-side cursor, so an export of a million tickets holds one chunk
+at a time and reads one snapshot. (Keyset pages were tried: on SQLite a filter served by another
+index than the order's sorts what is left of the set for every page, which grows with the square of
+the export.)
+
 The writers (:mod:`cti.sheets`) make the cells formula-safe. Times are local (the zone given); the
 codes (type, mode, state, priority, warranty, SLA status) are the tickets domain's own, as in
-``README.md`` ("Ticket export").
+``README.md`` ("Ticket export"). The phone is the stored E.164 form, as in the call log's export: exact,
+read back by the imports, and cheap (formatting each number for display would cost more than the rest
+of the row together); a spreadsheet shows it as text (``'+86…``) instead of turning it into a number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cti.customers.models import Customer, CustomerPhone
 from cti.dispatch.models import Engineer
-from cti.phone import display
 from cti.store import Database
 from cti.tickets.models import Ticket
 from cti.tickets.queries import Filters, where
@@ -43,7 +48,6 @@ _SELECT = (
     .outerjoin(User, User.id == Ticket.assignee_id)
     .outerjoin(Engineer, Engineer.id == Ticket.engineer_id)
 )
-Key = tuple[dt.datetime, int]
 
 
 def count(session: Session, f: Filters) -> int:
@@ -51,20 +55,11 @@ def count(session: Session, f: Filters) -> int:
     return int(session.scalar(select(func.count()).select_from(Ticket).where(*where(session, f))) or 0)
 
 
-def chunk(session: Session, f: Filters, after: Key | None, size: int = CHUNK) -> list[Any]:
-    """The next ``size`` tickets of the filter after ``after`` (opened_at, id), oldest first."""
-    conditions = where(session, f)
-    if after is not None:
-        conditions.append(or_(Ticket.opened_at > after[0], and_(Ticket.opened_at == after[0], Ticket.id > after[1])))
-    stmt = _SELECT.where(*conditions).order_by(Ticket.opened_at, Ticket.id).limit(size)
-    return list(session.execute(stmt).all())
-
-
 def row(t: Any, zone: dt.tzinfo) -> list[Any]:
-    """One ticket as the cells of :data:`COLUMNS` (a ``chunk`` row)."""
+    """One ticket (a row of the export's query) as the cells of :data:`COLUMNS`."""
     return [
         t.number, _local(t.opened_at, zone), t.service_type, t.service_mode or "", t.state, t.priority, t.customer,
-        display(t.phone) if t.phone else "", t.product_model, t.product_serial, t.warranty,
+        t.phone or "", t.product_model, t.product_serial, t.warranty,
         t.warranty_ends.isoformat() if t.warranty_ends else "", t.city, t.district, t.address,
         t.assignee_name or t.assignee_login or "", t.engineer or "", t.sla_status, t.escalation_level,
         _local(t.resolved_at, zone), _local(t.closed_at, zone), t.description, t.external_ref,
@@ -72,15 +67,13 @@ def row(t: Any, zone: dt.tzinfo) -> list[Any]:
 
 
 async def rows(db: Database, f: Filters, zone: dt.tzinfo, *, size: int = CHUNK) -> AsyncIterator[list[Any]]:
-    """Every ticket of the filter as cells, oldest first, one chunk (one short read) at a time."""
-    after: Key | None = None
-    while True:
-        found: Sequence[Any] = await db.read(chunk, f, after, size)
-        for t in found:
-            yield row(t, zone)
-        if len(found) < size:
-            return
-        after = (found[-1].opened_at, found[-1].id)
+    """Every ticket of the filter as cells, oldest first, fetched ``size`` at a time."""
+    async with db.session() as session:
+        stmt = _SELECT.where(*where(session, f)).order_by(Ticket.opened_at, Ticket.id)  # type: ignore[arg-type]
+        result = await session.stream(stmt.execution_options(yield_per=size))
+        async for part in result.partitions():
+            for t in part:
+                yield row(t, zone)
 
 
 def _local(value: dt.datetime | None, zone: dt.tzinfo) -> str:

@@ -1,6 +1,6 @@
 """The ticket list's export (SQLite and PostgreSQL): over HTTP as CSV and XLSX with the list's filters,
-formula-safe, for the export roles only; and the chunked read under it, which neither loses nor repeats
-a ticket when many were opened at the same instant."""
+formula-safe, for the export roles only; and the streamed read under it, fetched in chunks, which
+neither loses nor repeats a ticket when many were opened at the same instant."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ async def test_the_csv_has_the_documented_columns_and_a_formula_comes_out_as_tex
     assert (repair["opened_at"], repair["type"], repair["mode"], repair["state"]) == (
         "2026-11-30 10:00:00", "repair", "carry_in", "picked_up")  # local time
     assert (repair["customer"], repair["phone"], repair["external_ref"], repair["city"]) == (
-        "张三", "138 0013 8000", "OLD-7", "北京市")
+        "张三", "'+8613800138000", "OLD-7", "北京市")  # E.164, kept as text
     assert repair["resolved_at"] == repair["closed_at"] == "2026-12-01 09:30:00"
     assert (rows[numbers["complaint"]]["priority"], rows[numbers["install"]]["mode"]) == ("urgent", "on_site")
 
@@ -122,6 +122,7 @@ async def test_an_agent_gets_403_and_no_buttons(web):
 
 
 async def test_chunks_neither_lose_nor_repeat_tickets_opened_at_one_instant(db):
+    """Chunks of two over five tickets of one instant: the order is the opening's, then the ticket's."""
     from tests.integration.domains.helpers import add_customer
 
     customer = await add_customer(db, "王芳", "+8613800138000")
