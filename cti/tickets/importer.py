@@ -10,7 +10,9 @@ system's number is kept as ``external_ref``: a row whose number is already here 
 same file can be imported again.
 
 Rows are stored in batches, one transaction each, every row in a SAVEPOINT: a row the tickets service
-refuses is reported and rolled back alone. A dry run does all of it and rolls every batch back.
+refuses is reported and rolled back alone. A dry run does all of it and rolls every batch back (a
+customer that an earlier batch would have added is then unknown to a later one: a row that names it by
+phone alone is reported as needing the name, which the real import would not).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ async def import_file(db: Database, path: str | os.PathLike[str], *, zone: dt.tz
         progress(done)
     if batch:
         await _store(db, batch, context, report)
+    report.errors.sort(key=lambda e: e.line)  # a batch's refusals come after the reading's errors around it
     return report
 
 
