@@ -1,4 +1,5 @@
-"""The ``cti`` command: serve, migrate, demo, sim, user add/disable/enable/list, customers import, calls export.
+"""The ``cti`` command: serve, migrate, demo, sim, user add/disable/enable/list, customers import, calls export,
+tickets export/import (``cti/cli_tickets.py``).
 
 Errors are one clear line on stderr and a non-zero exit (2: wrong usage or settings, 1: the work failed).
 """
@@ -11,7 +12,7 @@ import datetime as dt
 import getpass
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,29 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--until", type=_local_day, help="last day, YYYY-MM-DD in CTI_TIMEZONE (inclusive)")
     exp.add_argument("--output", "-o", type=Path, help="file to write (default: calls-<date>.<format>)")
     exp.set_defaults(func=_calls_export)
+    _tickets_parser(sub)
     return p
+
+
+def _tickets_parser(sub: Any) -> None:
+    from cti.tickets.workflow import SERVICE_TYPES, WORKFLOWS
+
+    states = tuple(dict.fromkeys(s for wf in WORKFLOWS.values() for s in wf.states))
+    tickets = sub.add_parser("tickets", help="tickets").add_subparsers(required=True, metavar="ACTION")
+    exp = tickets.add_parser("export", help="export the ticket list (formula-safe; see README)")
+    exp.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    exp.add_argument("--since", type=_local_day, help="opened on or after this day, YYYY-MM-DD in CTI_TIMEZONE")
+    exp.add_argument("--until", type=_local_day, help="opened on or before this day, YYYY-MM-DD in CTI_TIMEZONE")
+    exp.add_argument("--state", choices=states, metavar="STATE", help="one state: " + ", ".join(states))
+    exp.add_argument("--type", choices=SERVICE_TYPES, help="one service type")
+    exp.add_argument("--open", action="store_true", help="open tickets only")
+    exp.add_argument("--output", "-o", type=Path, help="file to write (default: tickets-<date>.<format>)")
+    exp.set_defaults(func=_lazy("cti.cli_tickets", "export"))
+    imp = tickets.add_parser("import", help="import the open tickets of the system being replaced (CSV; see README)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check every row against the database, write nothing")
+    imp.add_argument("--errors", type=Path, help="also write the rejected rows' errors to this CSV file")
+    imp.set_defaults(func=_lazy("cti.cli_tickets", "import_"))
 
 
 def _lazy(module: str, name: str) -> Command:
@@ -216,30 +239,49 @@ async def _user_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _customers_import(args: argparse.Namespace, settings: Settings) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from cti.customers.importer import import_file
 
-    from cti.customers.importer import count_records, import_file
-
-    if not args.file.is_file():
-        raise CliError(f"no such file: {args.file}")
-    total = count_records(args.file)
-    db = await _open_db(settings)
-    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    try:
-        with Progress(*columns, transient=True, console=_stderr_console()) as bar:
-            task = bar.add_task("import", total=total)
-            report = await import_file(db, args.file, region=settings.default_region,
-                                       progress=lambda n: bar.update(task, completed=n))
-    finally:
-        await db.close()
-    for err in report.errors[:50]:
-        print(f"line {err.line}: {err.column or 'file'}: {err.message}", file=sys.stderr)
-    if len(report.errors) > 50:
-        print(f"… and {len(report.errors) - 50} more errors", file=sys.stderr)
-    if args.errors:
-        _write_errors(args.errors, report.errors)
+    report = await import_with_progress(args.file, settings, lambda db, progress: import_file(
+        db, args.file, region=settings.default_region, progress=progress))
+    print_row_errors(report.errors, args.errors)
     print(f"imported {report.created} customers, rejected {len(report.errors)} rows ({report.encoding})")
     return 1 if report.errors and not report.created else 0
+
+
+async def import_with_progress(path: Path, settings: Settings,
+                               work: Callable[[Any, Callable[[int], None]], Awaitable[Any]]) -> Any:
+    """An import of ``path``: ``work(db, progress)`` on the migrated database under a progress bar on stderr
+    (``progress(n)``: records read); a missing file is one line (exit 1)."""
+    from cti.csv_input import count_records
+
+    if not path.is_file():
+        raise CliError(f"no such file: {path}")
+    total = count_records(path)
+    db = await _open_db(settings)
+    try:
+        with progress_bar("importing") as bar:
+            task = bar.add_task("import", total=total)
+            return await work(db, lambda n: bar.update(task, completed=n))
+    finally:
+        await db.close()
+
+
+def progress_bar(label: str):
+    """A rich progress bar on stderr (the summary line stays alone on stdout), gone when done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    return Progress(*columns, transient=True, console=_stderr_console())
+
+
+def print_row_errors(errors: list[Any], path: Path | None) -> None:
+    """The first 50 rejected rows on stderr (line, column, reason); all of them in ``path`` when given."""
+    for err in errors[:50]:
+        print(f"line {err.line}: {err.column or 'file'}: {err.message}", file=sys.stderr)
+    if len(errors) > 50:
+        print(f"… and {len(errors) - 50} more errors", file=sys.stderr)
+    if path:
+        _write_errors(path, errors)
 
 
 def _write_errors(path: Path, errors) -> None:
@@ -259,21 +301,35 @@ async def _calls_export(args: argparse.Namespace, settings: Settings) -> int:
     since = dt.datetime.combine(args.since, dt.time(), tz) if args.since else None
     until = dt.datetime.combine(args.until + dt.timedelta(days=1), dt.time(), tz) if args.until else None
     output = args.output or Path(f"calls-{dt.date.today().isoformat()}.{args.format}")
+
+    async def rows(db: Any) -> AsyncIterator[list[Any]]:
+        async with db.session() as session:
+            async for call in queries.stream(session, queries.CallFilter(since=since, until=until)):
+                yield export.row(call, tz)
+
+    n = await export_with_progress(settings, output, args.format, export.COLUMNS, "calls", rows)
+    print(f"exported {n} calls to {output}")
+    return 0
+
+
+async def export_with_progress(settings: Settings, output: Path, kind: str, header: Sequence[str], title: str,
+                               rows: Callable[[Any], AsyncIterable[Sequence[Any]]],
+                               total: Callable[[Any], Awaitable[int]] | None = None) -> int:
+    """Write ``rows(db)`` to ``output`` as CSV or XLSX (:mod:`cti.sheets`) under a progress bar on stderr
+    (towards ``total(db)`` when known); the number of rows. A file that cannot be written is one line."""
+    from cti import sheets
+
     db = await _open_db(settings)
     try:
-        async with db.session() as session:
-            rows = queries.stream(session, queries.CallFilter(since=since, until=until))
-            if args.format == "csv":
-                with output.open("w", encoding="utf-8", newline="") as fh:
-                    n = await export.write_csv(rows, tz, fh)
-            else:
-                n = await export.write_xlsx(rows, tz, str(output))
+        count = await total(db) if total else None
+        with output.open("wb") as fh, progress_bar("exporting") as bar:
+            task = bar.add_task("export", total=count)
+            counted = sheets.counted(rows(db), lambda n: bar.update(task, completed=n))
+            return await sheets.write(kind, header, counted, fh, title=title)
     except OSError as exc:
         raise CliError(f"cannot write {output}: {exc.strerror}") from None
     finally:
         await db.close()
-    print(f"exported {n} calls to {output}")
-    return 0
 
 
 def _stderr_console():
@@ -282,5 +338,7 @@ def _stderr_console():
     return Console(stderr=True)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python -m cti.cli: run the imported module's main, whose CliError the
+    from cti.cli import main as _main  # lazily loaded commands (cti/cli_*.py) raise, not this __main__ copy's
+
+    sys.exit(_main())

@@ -33,6 +33,8 @@ accepted), the warranty a whole number of months from 0 to 120. Example::
 Encoding: UTF-8 with or without a byte-order mark, or GB18030 (which covers
 GBK/GB2312, what Excel writes on Chinese Windows). The file is tried as
 UTF-8 strictly first, then as GB18030; :func:`file_encoding` says which.
+Reading (encoding, header, lines, errors) is :mod:`cti.csv_input`'s, shared
+with the tickets' import.
 
 Phones are normalised like caller IDs (``cti.phone``, home region CN): a
 number that does not normalise makes the row an error; the same number twice
@@ -59,18 +61,18 @@ no model), ``bad_date``, ``bad_warranty``, ``too_long``, ``extra_fields``
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO
 
-from cti.phone import PhoneInfo, normalise
+from cti.csv_input import (
+    EncodingError, Record, RowError, RowProblem, detect_encoding, file_encoding, limited, multi_line, one_line,
+    parse_date, parse_phones, read_records, whole_number,
+)  # fmt: skip
+from cti.phone import PhoneInfo
 
 __all__ = [
     "ProductIn", "ImportRow", "RowError", "EncodingError", "read_rows", "detect_encoding",
@@ -97,17 +99,9 @@ TIERS = {
 MAX_LENGTH = {"name": 100, "city": 50, "address": 300, "notes": 2000, "model": 100, "serial": 64}
 MAX_WARRANTY_MONTHS = 120
 
-_HEADER = {alias: column for column, names in ALIASES.items() for alias in names}
 _TIER = {alias: tier for tier, names in TIERS.items() for alias in names}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_CONTROL_KEEP_NL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]+")
-_SPACES = re.compile(r"[ \u3000]{2,}")
-_PHONE_SEP = re.compile(r"[;；,，、\r\n]+")
 _PRODUCT_SEP = re.compile(r"[;；\r\n]+")
 _FIELD_SEP = re.compile(r"[|｜]")
-_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
-_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
-_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,48 +124,6 @@ class ImportRow:
     products: list[ProductIn] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem; ``code`` is for translation, ``value`` the offending text."""
-
-    line: int
-    column: str
-    message: str
-    code: str
-    value: str = ""
-
-
-class EncodingError(ValueError):
-    """The bytes are neither UTF-8 nor GB18030; ``line`` is where decoding failed."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__(f"line {line}: the file is neither UTF-8 nor GB18030")
-        self.line = line
-
-
-class _RowProblem(Exception):
-    def __init__(self, column: str, code: str, message: str, value: str = "") -> None:
-        super().__init__(message)
-        self.column, self.code, self.message, self.value = column, code, message, value
-
-
-def detect_encoding(data: bytes) -> str:
-    """``"utf-8-sig"`` (BOM), ``"utf-8"`` or ``"gb18030"``; raises :class:`EncodingError`.
-
-    >>> detect_encoding("姓名".encode("utf-8")), detect_encoding("姓名".encode("gb18030"))
-    ('utf-8', 'gb18030')
-    >>> detect_encoding(codecs.BOM_UTF8 + b"name")
-    'utf-8-sig'
-    """
-    return _detect_stream(io.BytesIO(data))
-
-
-def file_encoding(source: str | os.PathLike[str] | bytes) -> str:
-    """:func:`detect_encoding` for a path (read in chunks) or bytes."""
-    with _open_binary(source) as binary:
-        return _detect_stream(binary)
-
-
 def read_rows(source: str | os.PathLike[str] | bytes | BinaryIO, *, region: str = "CN") -> Iterator[ImportRow | RowError]:
     """Yield one :class:`ImportRow` per good record and one :class:`RowError` per bad one.
 
@@ -183,149 +135,27 @@ def read_rows(source: str | os.PathLike[str] | bytes | BinaryIO, *, region: str 
     >>> rows[1]
     RowError(line=3, column='name', message='name is required', code='required', value='')
     """
-    with _open_binary(source) as binary:
-        try:
-            encoding = _detect_stream(binary)
-        except EncodingError as exc:
-            yield RowError(exc.line, "", str(exc), "bad_encoding")
-            return
-        binary.seek(0)
-        text = io.TextIOWrapper(binary, encoding=encoding, newline="")
-        try:
-            yield from _read_records(csv.reader(text), region)
-        finally:
-            text.detach()
-
-
-# --- reading ---------------------------------------------------------------------------
-
-
-@contextmanager
-def _open_binary(source: str | os.PathLike[str] | bytes | BinaryIO) -> Iterator[BinaryIO]:
-    """Bytes or a path are opened (and closed) here; a caller's file object is left open."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        yield io.BytesIO(bytes(source))
-    elif isinstance(source, str | os.PathLike):
-        with open(source, "rb") as binary:
-            yield binary
-    else:
-        yield source
-
-
-def _detect_stream(binary: BinaryIO) -> str:
-    head = binary.read(len(codecs.BOM_UTF8))
-    if head == codecs.BOM_UTF8:
-        _decode_all(binary, "utf-8")
-        return "utf-8-sig"
-    binary.seek(0)
-    try:
-        _decode_all(binary, "utf-8")
-        return "utf-8"
-    except EncodingError:
-        binary.seek(0)
-        _decode_all(binary, "gb18030")
-        return "gb18030"
-
-
-def _decode_all(binary: BinaryIO, encoding: str) -> None:
-    """Decode the rest of ``binary`` strictly, in chunks; raise EncodingError with the line."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line = 1
-    while True:
-        chunk = binary.read(_CHUNK)
-        try:
-            decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as exc:
-            raise EncodingError(line + chunk.count(b"\n", 0, max(exc.start, 0))) from None
-        if not chunk:
-            return
-        line += chunk.count(b"\n")
-
-
-def _read_records(reader: Iterator[list[str]], region: str) -> Iterator[ImportRow | RowError]:
-    columns: dict[str, int] | None = None
-    width = 0
-    start = 1
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 1  # type: ignore[attr-defined]
-            if not any(cell.strip() for cell in cells):
-                continue
-            if columns is None:
-                columns, problems = _read_header(cells, line)
-                yield from problems
-                if any(p.code != "unknown_column" for p in problems):
-                    return
-                width = len(cells)
-                continue
-            yield _parse_row(line, cells, columns, width, region)
-    except csv.Error as exc:
-        yield RowError(start, "", f"broken CSV: {exc}", "csv_syntax")
-        return
-    if columns is None:
-        yield RowError(1, "", "the file is empty: a header row is required", "empty_file")
-
-
-def _read_header(cells: list[str], line: int) -> tuple[dict[str, int], list[RowError]]:
-    columns: dict[str, int] = {}
-    problems: list[RowError] = []
-    for index, cell in enumerate(cells):
-        key = re.sub(r"[\s*＊_]+", "", cell.replace("\ufeff", "")).lower()
-        if not key:
-            continue
-        column = _HEADER.get(key)
-        if column is None:
-            problems.append(RowError(line, cell.strip(), f"unknown column {cell.strip()!r} ignored", "unknown_column", cell))
-        elif column in columns:
-            problems.append(RowError(line, column, f"column {column!r} appears twice", "duplicate_column", cell))
-        else:
-            columns[column] = index
-    for column in REQUIRED:
-        if column not in columns:
-            problems.append(RowError(line, column, f"required column {column!r} is missing", "missing_column"))
-    return columns, problems
+    for item in read_records(source, ALIASES, REQUIRED):
+        yield item if isinstance(item, RowError) else _parse_row(item, region)
 
 
 # --- one row ------------------------------------------------------------------------------
 
 
-def _parse_row(line: int, cells: list[str], columns: dict[str, int], width: int, region: str) -> ImportRow | RowError:
-    def cell(column: str) -> str:
-        index = columns.get(column)
-        return cells[index] if index is not None and index < len(cells) else ""
-
+def _parse_row(record: Record, region: str) -> ImportRow | RowError:
     try:
-        if any(c.strip() for c in cells[width:]):
-            raise _RowProblem("", "extra_fields", f"{len(cells)} fields, the header has {width}")
-        name = _limited("name", _one_line(cell("name")))
+        name = _limited("name", one_line(record["name"]))
         if not name:
-            raise _RowProblem("name", "required", "name is required")
-        phones = _parse_phones(cell("phones"), region)
-        tier = _parse_tier(cell("tier"))
-        products = _parse_products(cell("products"))
-        notes = _limited("notes", _multi_line(cell("notes")))
-        city = _limited("city", _one_line(cell("city")))
-        address = _limited("address", _one_line(cell("address")))
-    except _RowProblem as problem:
-        return RowError(line, problem.column, problem.message, problem.code, problem.value)
-    return ImportRow(line, name, tier, notes, city, address, phones, products)
-
-
-def _parse_phones(text: str, region: str) -> list[PhoneInfo]:
-    found: dict[str, PhoneInfo] = {}
-    for item in (part.strip() for part in _PHONE_SEP.split(text)):
-        if not item:
-            continue
-        if _SCIENTIFIC.match(item):
-            raise _RowProblem("phones", "phone_scientific",
-                              f"phone {item!r} was turned into a number by a spreadsheet; format the column as text", item)  # fmt: skip
-        info = normalise(item, region=region)
-        if info.e164 is None:
-            raise _RowProblem("phones", "invalid_phone", f"invalid phone number {item!r}", item)
-        found.setdefault(info.e164, info)
-    if not found:
-        raise _RowProblem("phones", "required", "at least one phone number is required")
-    return list(found.values())
+            raise RowProblem("name", "required", "name is required")
+        phones = parse_phones(record["phones"], region, "phones")
+        tier = _parse_tier(record["tier"])
+        products = _parse_products(record["products"])
+        notes = _limited("notes", multi_line(record["notes"]))
+        city = _limited("city", one_line(record["city"]))
+        address = _limited("address", one_line(record["address"]))
+    except RowProblem as problem:
+        return problem.at(record.line)
+    return ImportRow(record.line, name, tier, notes, city, address, phones, products)
 
 
 def _parse_tier(text: str) -> str:
@@ -333,7 +163,7 @@ def _parse_tier(text: str) -> str:
     if not key:
         return "standard"
     if key not in _TIER:
-        raise _RowProblem("tier", "bad_tier", f"unknown tier {text.strip()!r} (standard, vip, enterprise)", text)
+        raise RowProblem("tier", "bad_tier", f"unknown tier {text.strip()!r} (standard, vip, enterprise)", text)
     return _TIER[key]
 
 
@@ -344,41 +174,15 @@ def _parse_products(text: str) -> list[ProductIn]:
 def _parse_product(item: str) -> ProductIn:
     parts = [part.strip() for part in _FIELD_SEP.split(item)]
     if len(parts) != 4 or not parts[0]:
-        raise _RowProblem("products", "bad_product", f"product {item!r} is not model|serial|purchase_date|warranty_months", item)
-    model = _limited("model", _one_line(parts[0]), "products")
-    serial = _limited("serial", _one_line(parts[1]), "products")
-    return ProductIn(model, serial, _parse_date(parts[2]), _parse_warranty(parts[3]))
-
-
-def _parse_date(text: str) -> date:
-    match = _DATE.match(text)
-    try:
-        if match:
-            return date(*(int(group) for group in match.groups()))
-    except ValueError:
-        pass
-    raise _RowProblem("products", "bad_date", f"purchase date {text!r} is not a date YYYY-MM-DD", text)
+        raise RowProblem("products", "bad_product", f"product {item!r} is not model|serial|purchase_date|warranty_months", item)
+    model = _limited("model", one_line(parts[0]), "products")
+    serial = _limited("serial", one_line(parts[1]), "products")
+    return ProductIn(model, serial, parse_date(parts[2], "products", "purchase date"), _parse_warranty(parts[3]))
 
 
 def _parse_warranty(text: str) -> int:
-    if text.isascii() and text.isdigit() and int(text) <= MAX_WARRANTY_MONTHS:
-        return int(text)
-    raise _RowProblem("products", "bad_warranty", f"warranty {text!r} is not a whole number of months 0-{MAX_WARRANTY_MONTHS}", text)
-
-
-def _one_line(text: str) -> str:
-    """Control characters and line breaks become spaces; runs of spaces shrink to one."""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
-
-
-def _multi_line(text: str) -> str:
-    """Keep line breaks (as ``\\n``); other control characters become spaces."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(_SPACES.sub(" ", part).strip() for part in _CONTROL_KEEP_NL.sub(" ", text).split("\n")).strip()
+    return whole_number(text, "products", "bad_warranty", "warranty in months", MAX_WARRANTY_MONTHS)
 
 
 def _limited(what: str, text: str, column: str | None = None) -> str:
-    limit = MAX_LENGTH[what]
-    if len(text) > limit:
-        raise _RowProblem(column or what, "too_long", f"{what} is longer than {limit} characters", text[:limit])
-    return text
+    return limited(text, MAX_LENGTH[what], column or what, what)

@@ -26,13 +26,6 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-def count_records(path: str | os.PathLike[str]) -> int:
-    """Lines after the header: the total a progress bar counts towards (quoted new lines make it an upper bound)."""
-    with open(path, "rb") as fh:
-        lines = sum(1 for line in fh if line.strip())
-    return max(lines - 1, 0)
-
-
 async def import_file(
     db: Database,
     path: str | os.PathLike[str],

@@ -156,6 +156,39 @@ async def create(session: AsyncSession, new: NewCustomer, *, actor: str) -> Cust
     return customer
 
 
+def add_audited(session: Session, new: NewCustomer, *, actor: str, action: str) -> Customer:
+    """Validate, stage and audit a new customer in the caller's transaction (synchronous ``Session``, no
+    commit): another domain's unit of work that adds a customer (the tickets' import)."""
+    customer = add(session, validate(new))  # type: ignore[arg-type]
+    session.flush()
+    record(session, actor=actor, entity="customer", entity_id=customer.id, action=action,  # type: ignore[arg-type]
+           after=summary(customer))
+    return customer
+
+
+def match_product(session: Session, customer_id: int, *, serial: str, model: str) -> Product | None:
+    """A customer's product by serial; without a serial, the newest of that model (an import's question)."""
+    stmt = select(Product).where(Product.customer_id == customer_id)
+    if serial:
+        stmt = stmt.where(Product.serial == serial)
+    elif model:
+        stmt = stmt.where(Product.model == model)
+    else:
+        return None
+    return session.scalars(stmt.order_by(Product.purchase_date.desc(), Product.id.desc()).limit(1)).first()
+
+
+def add_product(session: Session, customer_id: int, new: NewProduct, *, actor: str) -> Product:
+    """Add a product to a customer, audited, in the caller's transaction (synchronous ``Session``)."""
+    product = Product(customer_id=customer_id, model=new.model, serial=new.serial, purchase_date=new.purchase_date,
+                      warranty_months=new.warranty_months)
+    session.add(product)
+    session.flush()
+    record(session, actor=actor, entity="customer", entity_id=customer_id, action="add_product",  # type: ignore[arg-type]
+           after={"product_id": product.id, "model": new.model, "serial": new.serial})
+    return product
+
+
 def summary(customer: Customer) -> dict[str, Any]:
     """What an audit row keeps of a customer."""
     return {

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
-import tempfile
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,8 +13,9 @@ from sqlalchemy import select
 from cti.calls import export, queries as calls
 from cti.customers.models import Customer
 from cti.http import keys
-from cti.http.auth import STAFF, allow, exporters, may_export
+from cti.http.auth import STAFF, allow, may_export
 from cti.http.console import agent_names
+from cti.http.downloads import sheet_exports
 from cti.http.i18n import phone_display
 from cti.http.templating import render
 from cti.phone import search_keys
@@ -23,7 +23,6 @@ from cti.tickets import queries as tickets
 
 PAGE_SIZE = 50
 FILTERS = ("from", "to", "number", "agent", "disposition", "call")
-CHUNK = 64 * 1024
 
 
 def read_filters(request: web.Request) -> tuple[dict[str, str], calls.CallFilter]:
@@ -118,39 +117,13 @@ def _row(call: Any, zone: dt.tzinfo, names: dict[int, str], region: str) -> dict
     }
 
 
-async def _export(request: web.Request, kind: str) -> web.StreamResponse:
+async def _export_rows(request: web.Request) -> AsyncIterator[list[Any]]:
+    """The calls the log's filters find, oldest first, as the export's cells."""
     _, flt = read_filters(request)
     zone = request.app[keys.SETTINGS].zone
-    stamp = dt.datetime.now(zone).strftime("%Y%m%d-%H%M")
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-        async with request.app[keys.DB].session() as s:
-            if kind == "csv":
-                text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)
-                await export.write_csv(calls.stream(s, flt), zone, text)
-                text.detach()
-                content_type = "text/csv; charset=utf-8"
-            else:
-                await export.write_xlsx(calls.stream(s, flt), zone, spool)
-                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        size = spool.tell()
-        spool.seek(0)
-        response = web.StreamResponse(headers={
-            "Content-Type": content_type,
-            "Content-Disposition": f'attachment; filename="calls-{stamp}.{kind}"',
-            "Content-Length": str(size),
-        })
-        await response.prepare(request)
-        while chunk := spool.read(CHUNK):
-            await response.write(chunk)
-        await response.write_eof()
-    return response
+    async with request.app[keys.DB].session() as s:
+        async for call in calls.stream(s, flt):
+            yield export.row(call, zone)
 
 
-@allow(exporters)
-async def export_csv(request: web.Request) -> web.StreamResponse:
-    return await _export(request, "csv")
-
-
-@allow(exporters)
-async def export_xlsx(request: web.Request) -> web.StreamResponse:
-    return await _export(request, "xlsx")
+export_csv, export_xlsx = sheet_exports("calls", export.COLUMNS, _export_rows)

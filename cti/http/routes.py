@@ -7,7 +7,8 @@ from aiohttp import web
 
 from cti.http import (
     admin_pages, auth, call_pages, console, customer_pages, dispatch_admin, dispatch_pages, escalation_pages, keys,
-    middleware, push, security, status, templating, ticket_actions, ticket_forms, ticket_pages, work_pages,
+    middleware, push, security, status, templating, ticket_actions, ticket_export, ticket_forms, ticket_pages,
+    work_pages,
 )
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
@@ -40,6 +41,8 @@ def setup_web(app: web.Application) -> None:
         web.post("/customers/new", customer_pages.create),
         web.get(r"/customers/{id:\d+}", customer_pages.detail, name="customer"),
         web.get("/tickets", ticket_pages.ticket_list, name="tickets"),
+        web.get("/tickets/export.csv", ticket_export.export_csv),
+        web.get("/tickets/export.xlsx", ticket_export.export_xlsx),
         web.get("/tickets/new", ticket_forms.new_form, name="ticket_new"),
         web.post("/tickets/new", ticket_forms.create),
         web.get(r"/tickets/{id:\d+}", ticket_pages.ticket_page, name="ticket"),

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from cti.customers import service as customers
 from cti.customers.models import Customer
 from cti.http import i18n, keys
-from cti.http.auth import STAFF, allow
+from cti.http.auth import STAFF, allow, may_export
 from cti.http.templating import LANG_KEY, USER_KEY, render
 from cti.tickets import queries, service, workflow
 from cti.tickets.clocks import describe
@@ -101,6 +101,11 @@ def _url(query: dict[str, str], **changes: Any) -> str:
     return "/tickets" + (f"?{urlencode(merged)}" if merged else "")
 
 
+def _export_query(query: dict[str, str]) -> str:
+    """The list's filters for the export buttons (the export takes every page, oldest first)."""
+    return urlencode({k: v for k, v in query.items() if k not in ("page", "sort", "dir")})
+
+
 def _sort_links(raw: dict[str, str], flt: queries.Filters) -> dict[str, dict[str, str]]:
     """Each sortable column: the link that sorts by it (or turns the order round) and its aria-sort."""
     query = {k: v for k, v in raw.items() if v and k != "page"}
@@ -152,6 +157,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
         "filters": raw, "rows": lines(rows, names, request), "total": total, "page": flt.page, "pages": pages,
         "prev_url": _url(query, page=flt.page - 1) if flt.page > 1 else "",
         "next_url": _url(query, page=flt.page + 1) if flt.page < pages else "",
+        "can_export": may_export(request), "export_query": _export_query(query),
         "sorts": _sort_links(raw, flt), "states": STATES, "types": workflow.SERVICE_TYPES,
         "priorities": workflow.PRIORITIES, "slas": SLA_STATUSES, "warranties": WARRANTIES, "nav": "tickets",
     })

@@ -127,7 +127,7 @@ class Filters:
 
 def list_tickets(session: Session, f: Filters, *, page_size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], int]:
     """A page of the ticket list and the number of tickets that match."""
-    conditions = _conditions(session, f)
+    conditions = where(session, f)
     total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
     column = SORTS.get(f.sort, Ticket.opened_at)
     order = ((column.desc().nulls_last(), Ticket.id.desc()) if f.descending
@@ -140,7 +140,8 @@ def list_tickets(session: Session, f: Filters, *, page_size: int = PAGE_SIZE) ->
     return [brief(r, due.get(r.id)) | {"customer_id": r.customer_id} for r in rows], total
 
 
-def _conditions(session: Session, f: Filters) -> list[Any]:
+def where(session: Session, f: Filters) -> list[Any]:
+    """The conditions on ``tickets`` of the list's filters (sort and page aside): the list's and the export's."""
     c: list[Any] = []
     for column, value in ((Ticket.state, f.state), (Ticket.service_type, f.service_type),
                           (Ticket.priority, f.priority), (Ticket.sla_status, f.sla), (Ticket.warranty, f.warranty),

@@ -13,23 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "csv"
-
-
-@pytest.fixture
-def run(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")}
-    env["CTI_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-
-    def _run(*args, stdin: str = "", **extra_env):
-        return subprocess.run(
-            [sys.executable, "-m", "cti.cli", *args], input=stdin, capture_output=True, text=True,
-            env=env | extra_env, cwd=tmp_path, timeout=120,
-        )
-
-    return _run
 
 
 def test_import_reports_every_bad_row_and_keeps_the_good_ones(run, tmp_path):

@@ -41,6 +41,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/customers/new"): STAFF,
     ("GET", "/customers/{id}"): STAFF,
     ("GET", "/tickets"): STAFF,
+    ("GET", "/tickets/export.csv"): EXPORTERS,
+    ("GET", "/tickets/export.xlsx"): EXPORTERS,
     ("GET", "/tickets/new"): STAFF,
     ("POST", "/tickets/new"): STAFF,
     ("GET", "/tickets/{id}"): STAFF,
@@ -118,7 +120,7 @@ def test_the_export_roles_follow_the_setting(tmp_path):
     app = build_app(tmp_path, export_roles="agent,supervisor,admin")
     found = routes(app)
     settings = app[keys.SETTINGS]
-    for path in ("/calls/export.csv", "/calls/export.xlsx"):
+    for path in ("/calls/export.csv", "/calls/export.xlsx", "/tickets/export.csv", "/tickets/export.xlsx"):
         assert allowed(found[("GET", path)], settings) == {"agent", "supervisor", "admin"}
 
 
