@@ -25,7 +25,7 @@ from cti.tickets import sla
 from cti.tickets.clocks import ALWAYS, BUSINESS, DEFAULT_HOURS, Promises
 from cti.tickets.models import BusinessCalendarRow, CalendarDay, SlaClock, Ticket
 from cti.tickets.settings_forms import CalendarValues, DayValues, SettingsError
-from cti.tickets.settings_service import BUILT_IN, CUSTOM, OVERRIDE, audit, calendar_names, policies
+from cti.tickets.settings_service import BUILT_IN, CUSTOM, OVERRIDE, audit, calendar_names, flush_unique, policies
 
 BUILT_INS = {
     BUSINESS: CalendarValues(BUSINESS, always_open=False, china_holidays=True, hours=DEFAULT_HOURS),
@@ -104,7 +104,7 @@ def save_calendar(session: Session, original: str | None, values: CalendarValues
         else:
             before, action = _values(row).columns(), "update"
             row.always_open, row.china_holidays, row.hours = values.always_open, values.china_holidays, values.hours
-    session.flush()
+    flush_unique(session, "name_taken", "name")
     audit(session, actor, "business_calendar", values.name, action, before, values.columns())
     return reproject(session, values.name, zone)
 
@@ -141,7 +141,7 @@ def add_day(session: Session, name: str, values: DayValues, *, actor: str, zone:
         raise SettingsError("day_taken", "day", day=values.day.isoformat())
     day = CalendarDay(calendar_id=row.id, day=values.day, working=values.working, note=values.note)
     session.add(day)
-    session.flush()
+    flush_unique(session, "day_taken", "day", day=values.day.isoformat())
     audit(session, actor, "calendar_day", f"{name}/{values.day.isoformat()}", "create", None, _day_columns(day))
     return reproject(session, name, zone)
 

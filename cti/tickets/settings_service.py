@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cti.audit import record
@@ -34,6 +35,15 @@ def audit(session: Session, actor: str, entity: str, entity_id: object, action: 
           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
     record(session, actor=actor, entity=entity, entity_id=entity_id, action=action,  # type: ignore[arg-type]
            before=before, after=after)
+
+
+def flush_unique(session: Session, code: str, field: str, **params: Any) -> None:
+    """Flush; a unique constraint another transaction won meanwhile (PostgreSQL, between the check and the
+    write) is refused as ``code`` like the check would have (the caller's transaction then rolls back)."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise SettingsError(code, field, **params) from None
 
 
 def calendar_names(session: Session) -> list[str]:
@@ -116,7 +126,7 @@ def save_policy(session: Session, policy_id: int | None, values: PolicyValues, *
         before, action = _values(row).columns(), "update"
         for name, value in values.columns().items():
             setattr(row, name, value)
-    session.flush()
+    flush_unique(session, "policy_taken", "service_type")
     audit(session, actor, "sla_policy", _key_id(values), action, before, values.columns())
     return row
 
@@ -159,7 +169,7 @@ def save_queue_rule(session: Session, rule_id: int | None, values: QueueRuleValu
         before = _rule_values(row)
         for name, value in values.columns().items():
             setattr(row, name, value)
-    session.flush()
+    flush_unique(session, "queue_taken", "queue")
     audit(session, actor, "queue_ticket_rule", row.id, "create" if before is None else "update", before,
           values.columns())
     return row

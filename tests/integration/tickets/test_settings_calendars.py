@@ -140,3 +140,33 @@ async def test_the_month_grid_and_the_missing_holiday_data(web):
     assert day_kind(page, "2026-10-01") == "holiday" and day_kind(page, "2026-10-10") == "makeup"
     assert "国庆节" in text_of(page)
     assert (await root.get(f"{CAL}?name=nowhere")).status == 404
+
+
+async def test_the_built_in_calendar_is_changed_then_restored(web):
+    set_clock(web)
+    root = await admin(web)
+    ticket = await open_ticket(web, await web.add_customer("张三", "+8613800138000"))
+    shorter = {"original": "business", "china_holidays": "1", **{f"h{d}": "09:00-17:00" for d in range(5)}}
+    saved = await post(root, CAL, shorter, token_from=CAL)
+    assert saved.status == 303 and saved.headers["Location"] == "/admin/calendars?name=business#main"
+    # 24 business hours on 09:00-17:00 from Monday 10:00: 7 + 8 + 8 + 1, Thursday 10:00
+    assert await due_of(web, ticket) == local(2026, 12, 3, 10, 0)
+    page = text_of(await (await root.get(CAL)).text())
+    assert "日历 business 已保存；2 个进行中的时限已重新计算到期时间。" in page
+    assert "business 周一–周五 09:00–17:00 法定节假日和调休 0" in page and "已修改（覆盖内置）" in page
+    async with web.db.session() as s:
+        row_id = await s.scalar(select(BusinessCalendarRow.id))
+    assert (await post(root, f"{CAL}/{row_id}/delete", {}, token_from=CAL)).status == 303
+    assert await due_of(web, ticket) == local(2026, 12, 2, 16, 0)  # the built-in hours again
+    # a calendar of one's own that no policy names can go
+    assert (await post(root, CAL, {"name": "夜班", "always_open": "1"}, token_from=CAL)).status == 303
+    async with web.db.session() as s:
+        night = await s.scalar(select(BusinessCalendarRow.id).where(BusinessCalendarRow.name == "夜班"))
+    assert (await post(root, f"{CAL}/{night}/delete", {}, token_from=CAL)).status == 303
+    async with web.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(BusinessCalendarRow)) == 0
+    audit = [(e.entity_id, e.action, (e.before or {}).get("hours", {}).get("0"), (e.after or {}).get("hours", {}).get("0"))
+             for e in await audit_rows(web)]
+    assert audit == [("business", "override", [["09:00", "18:00"]], [["09:00", "17:00"]]),
+                     ("business", "delete", [["09:00", "17:00"]], [["09:00", "18:00"]]),
+                     ("夜班", "create", None, None), ("夜班", "delete", None, None)]
