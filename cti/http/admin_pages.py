@@ -26,7 +26,7 @@ async def users_page(request: web.Request) -> web.StreamResponse:
     done = (await get_session(request)).pop("admin_done", None) or {}  # what the last action did, said once
     context = {
         "rows": rows,
-        "nav": "admin",
+        "nav": "settings",
         "done": done.get("what", ""),
         "done_user": done.get("user", ""),
         "done_sessions": done.get("sessions", 0),

@@ -86,7 +86,7 @@ async def _page(request: web.Request, kind: Kind, *, values: dict[str, str] | No
             values = dict.fromkeys(kind.fields, "") | ({"active": "1"} if "active" in kind.fields else {})
     return await render(request, f"admin_{kind.name}.html", {
         "kind": kind.name, "rows": rows, "values": values, "editing": editing, "errors": errors or {},
-        "flash": await take_flash(request), "nav": "field", **options,
+        "flash": await take_flash(request), "nav": "settings", **options,
     }, status=status)
 
 

@@ -6,9 +6,9 @@ import aiohttp_session
 from aiohttp import web
 
 from cti.http import (
-    admin_pages, auth, call_pages, console, customer_pages, dispatch_admin, dispatch_pages, escalation_pages, keys,
-    middleware, push, security, status, templating, ticket_actions, ticket_export, ticket_forms, ticket_pages,
-    work_pages,
+    admin_pages, auth, calendar_admin, call_pages, console, customer_pages, dispatch_admin, dispatch_pages,
+    escalation_pages, keys, middleware, push, queue_rules_admin, security, sla_admin, status, templating,
+    ticket_actions, ticket_export, ticket_forms, ticket_pages, work_pages,
 )
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
@@ -82,5 +82,18 @@ def setup_web(app: web.Application) -> None:
         web.get("/admin/regions", dispatch_admin.regions_page),
         web.post("/admin/regions", dispatch_admin.save_region),
         web.post(r"/admin/regions/{id:\d+}/delete", dispatch_admin.delete_region),
+    ])
+    app.router.add_routes([  # the promises' set-up: SLA policies, business calendars, queue rules
+        web.get("/admin/sla", sla_admin.sla_page, name="admin_sla"),
+        web.post("/admin/sla", sla_admin.save_policy),
+        web.post(r"/admin/sla/{id:\d+}/delete", sla_admin.delete_policy),
+        web.get("/admin/calendars", calendar_admin.calendars_page, name="admin_calendars"),
+        web.post("/admin/calendars", calendar_admin.save_calendar),
+        web.post(r"/admin/calendars/{id:\d+}/delete", calendar_admin.delete_calendar),
+        web.post("/admin/calendars/days", calendar_admin.add_day),
+        web.post(r"/admin/calendars/days/{id:\d+}/delete", calendar_admin.delete_day),
+        web.get("/admin/queue-rules", queue_rules_admin.queue_rules_page, name="admin_queue_rules"),
+        web.post("/admin/queue-rules", queue_rules_admin.save_queue_rule),
+        web.post(r"/admin/queue-rules/{id:\d+}/delete", queue_rules_admin.delete_queue_rule),
     ])
     app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

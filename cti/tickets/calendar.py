@@ -271,6 +271,15 @@ class BusinessCalendar:
         return result
 
 
+def wall_time(text: str) -> dt.time:
+    """``"HH:MM"`` as a local wall-clock time; ``"24:00"`` is :data:`END_OF_DAY` (an interval's end only).
+
+    >>> wall_time("09:30"), wall_time("24:00") == END_OF_DAY
+    (datetime.time(9, 30), True)
+    """
+    return END_OF_DAY if text == "24:00" else dt.time.fromisoformat(text)
+
+
 def _to_us(instant: dt.datetime) -> int:
     if not isinstance(instant, dt.datetime) or instant.utcoffset() is None:
         raise ValueError(f"an aware datetime is needed, not {instant!r}")

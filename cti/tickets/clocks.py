@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cti.tickets import sla
-from cti.tickets.calendar import BusinessCalendar, ChinaHolidays, WeekendsOnly
+from cti.tickets.calendar import BusinessCalendar, ChinaHolidays, WeekendsOnly, wall_time
 from cti.tickets.models import BusinessCalendarRow, CalendarDay, SlaClock, SlaPolicy, Ticket
 
 BUSINESS = "business"
@@ -36,16 +36,12 @@ DEFAULT_POLICIES: dict[tuple[str, str], sla.Policy] = {
 SEVERITY = {"ok": 0, "met": 0, "paused": 0, "at_risk": 1, "breached": 2}
 
 
-def _time(text: str) -> dt.time:
-    return dt.time.fromisoformat(text)
-
-
 @lru_cache(maxsize=64)
 def _calendar(zone: str, always_open: bool, china: bool, hours: tuple, off: frozenset, on: frozenset) -> BusinessCalendar:
     """Calendars are cached by their content: their per-day caches survive between operations."""
     if always_open:
         return BusinessCalendar(ZoneInfo(zone), always_open=True)
-    per_day = {int(day): [(_time(a), _time(b)) for a, b in spans] for day, spans in hours}
+    per_day = {int(day): [(wall_time(a), wall_time(b)) for a, b in spans] for day, spans in hours}
     return BusinessCalendar(ZoneInfo(zone), per_day, holidays=ChinaHolidays() if china else WeekendsOnly(),
                             extra_off=off, extra_on=on)
 

@@ -69,3 +69,11 @@ def test_catalogs_have_the_same_keys_and_cover_the_templates():
                                       "transferred", "ended", "unknown")}.items():
         assert {prefix + v for v in values} <= set(zh), prefix
 
+
+
+def test_no_catalog_says_a_key_twice():
+    """A key given twice silently keeps the last text: a merge that repeats one would go unseen."""
+    for lang in ("zh", "en"):
+        pairs = json.loads((WEB / "i18n" / f"{lang}.json").read_text(encoding="utf-8"), object_pairs_hook=list)
+        keys = [key for key, _ in pairs]
+        assert sorted({k for k in keys if keys.count(k) > 1}) == [], lang

@@ -80,6 +80,18 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/regions"): ADMINS,
     ("POST", "/admin/regions"): ADMINS,
     ("POST", "/admin/regions/{id}/delete"): ADMINS,
+    # the promises' set-up: SLA policies, business calendars, queue rules
+    ("GET", "/admin/sla"): ADMINS,
+    ("POST", "/admin/sla"): ADMINS,
+    ("POST", "/admin/sla/{id}/delete"): ADMINS,
+    ("GET", "/admin/calendars"): ADMINS,
+    ("POST", "/admin/calendars"): ADMINS,
+    ("POST", "/admin/calendars/{id}/delete"): ADMINS,
+    ("POST", "/admin/calendars/days"): ADMINS,
+    ("POST", "/admin/calendars/days/{id}/delete"): ADMINS,
+    ("GET", "/admin/queue-rules"): ADMINS,
+    ("POST", "/admin/queue-rules"): ADMINS,
+    ("POST", "/admin/queue-rules/{id}/delete"): ADMINS,
 }
 
 
