@@ -2,14 +2,16 @@
 
 ``db`` is parametrised: ``sqlite`` always runs; ``postgres`` runs when
 ``CTI_TEST_DATABASE_URL`` names a server (``postgresql+asyncpg://user:pw@host/db``),
-and is skipped with that reason otherwise. Each PostgreSQL test gets a fresh
-database of its own, created and dropped around it.
+and is skipped with that reason otherwise. Each test gets a fresh database of its own, at the
+newest schema: a copy of a template migrated once per session (a file copy on SQLite,
+``CREATE DATABASE … TEMPLATE`` on PostgreSQL), not a migration per test.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -26,14 +28,62 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL = os.environ.get("CTI_TEST_DATABASE_URL", "")
 
 
-async def _create_pg_database(url: str) -> str:
+async def _create_pg_database(url: str, template: str | None = None) -> str:
     base = make_url(url)
     name = f"cti_test_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     await admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+async def _migrated(url: str) -> None:
+    database = Database(url)
+    try:
+        await upgrade(database)
+    finally:
+        await database.close()
+
+
+class _Templates:
+    """Databases at the newest schema, migrated once per session, copied for each test."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.sqlite: Path | None = None
+        self.postgres: str | None = None  # the template database's name
+
+    async def sqlite_copy(self, target: Path) -> str:
+        if self.sqlite is None:
+            path = self.folder / "template.db"
+            await _migrated(f"sqlite+aiosqlite:///{path}")  # closing it folds the WAL into the file
+            self.sqlite = path
+        shutil.copyfile(self.sqlite, target)
+        return f"sqlite+aiosqlite:///{target}"
+
+    async def postgres_copy(self) -> str:
+        if self.postgres is None:
+            url = await _create_pg_database(PG_URL)
+            await _migrated(url)
+            self.postgres = make_url(url).database
+        for _ in range(40):  # the template's last connection may still be closing on the server
+            try:
+                return await _create_pg_database(PG_URL, template=self.postgres)
+            except DBAPIError as exc:
+                if "being accessed by other users" not in str(exc):
+                    raise
+                await asyncio.sleep(0.25)
+        return await _create_pg_database(PG_URL, template=self.postgres)
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory):
+    templates = _Templates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    if templates.postgres is not None:
+        asyncio.run(_drop_pg_database(make_url(PG_URL).set(database=templates.postgres)
+                                      .render_as_string(hide_password=False)))
 
 
 async def _drop_pg_database(url: str) -> None:
@@ -57,25 +107,24 @@ async def _drop_pg_database(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request, tmp_path):
-    """A URL of an empty database: a new SQLite file, or a new PostgreSQL database."""
+async def database_url(request, tmp_path, _templates):
+    """The URL of a database of this test's own at the newest schema: a SQLite file, or a PostgreSQL database."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'cti.db'}"
+        yield await _templates.sqlite_copy(tmp_path / "cti.db")
         return
     if not PG_URL:
         if os.environ.get("CI"):
             pytest.fail("CI must run the PostgreSQL suite: CTI_TEST_DATABASE_URL is not set")
         pytest.skip("PostgreSQL not configured: set CTI_TEST_DATABASE_URL=postgresql+asyncpg://… (CI does)")
-    url = await _create_pg_database(PG_URL)
+    url = await _templates.postgres_copy()
     yield url
     await _drop_pg_database(url)
 
 
 @pytest.fixture
 async def db(database_url):
-    """A migrated database (Alembic head), closed after the test."""
+    """A migrated database (Alembic head: a copy of the session's template), closed after the test."""
     database = Database(database_url)
-    await upgrade(database)
     yield database
     await database.close()
 
