@@ -8,6 +8,7 @@
  * on this agent's phone now: a new tab, a login mid-call or a restarted service
  * shows them, and a stored pop that is no longer live is marked over.
  */
+import { PUSH_EVENT } from "./dom.js";
 import { makeCards } from "./pop-card.js";
 import "./escalations.js"; // supervisors: the open escalations and the calendar notice, from the same /ws
 import { makeConsoleTickets } from "./console-tickets.js";
@@ -351,7 +352,12 @@ import { makeConsoleTickets } from "./console-tickets.js";
     opened = false;
     ws = new WebSocket(url);
     ws.onopen = function () { opened = true; attempts = 0; failures = 0; setConn("connected"); kick(); };
-    ws.onmessage = function (ev) { kick(); handle(parseJSON(ev.data, null)); };
+    ws.onmessage = function (ev) {
+      kick();
+      var message = parseJSON(ev.data, null);
+      handle(message);
+      if (message) document.dispatchEvent(new CustomEvent(PUSH_EVENT, { detail: message }));
+    };
     ws.onclose = function (ev) {
       clearTimeout(silence);
       ws = null;

@@ -2,9 +2,8 @@
  * escalated to them, kept live, each with an "acknowledge" button; and a notice when a business
  * calendar has no holiday data for this year.
  *
- * console.js owns the push channel and imports this module (one line). Modules run before the
- * module that imports them, so this one can watch the same channel without touching console.js:
- * it replaces window.WebSocket with a subclass that also listens to the messages of /ws. It reads
+ * console.js owns the push channel and imports this module (one line); it announces every message
+ * it receives as a "cti:push" event on document (dom.js), which this module follows. It reads
  *   snapshot        {escalations: [...], calendar_missing: [years]}  (only sent to supervisors+)
  *   escalation      {id, ticket_id, number, level, reason, at, customer}
  *   escalation_ack  {id}                                              (acknowledged, here or elsewhere)
@@ -12,25 +11,18 @@
  * carries the CSRF token the page already has (data-csrf).
  */
 
+import { el, PUSH_EVENT } from "./dom.js";
+
 var root = document.getElementById("console");
 
-if (root && window.WebSocket) {
+if (root) {
   var T = parse(root.getAttribute("data-i18n"), {});
   var CSRF = root.getAttribute("data-csrf") || "";
   var LANG = document.documentElement.lang || "zh-CN";
   var items = {}; // escalation id -> its data
   var panel = null, list = null, count = null, notice = null;
 
-  var Native = window.WebSocket;
-  class PushSocket extends Native {
-    constructor(url, protocols) {
-      super(url, protocols);
-      if (/\/ws(\?|$)/.test(String(url).replace(/^wss?:\/\/[^/]+/, ""))) {
-        this.addEventListener("message", function (ev) { handle(parse(ev.data, null)); });
-      }
-    }
-  }
-  window.WebSocket = PushSocket;
+  document.addEventListener(PUSH_EVENT, function (ev) { handle(ev.detail); });
 
   function parse(text, fallback) {
     try { return text ? JSON.parse(text) : fallback; } catch (e) { return fallback; }
@@ -40,13 +32,6 @@ if (root && window.WebSocket) {
     var s = Object.prototype.hasOwnProperty.call(T, key) ? T[key] : key;
     if (values) s = s.replace(/\{(\w+)\}/g, function (m, k) { return values[k] != null ? String(values[k]) : ""; });
     return s;
-  }
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null && text !== "") e.textContent = String(text);
-    return e;
   }
 
   function handle(m) {

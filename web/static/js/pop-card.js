@@ -5,6 +5,7 @@
  * passes the actions a card can trigger: dismiss, select a customer, changed (collapsed, a ticket
  * linked), created (a customer), newTicket (open the new-ticket form for a customer of the pop).
  */
+import { el, testid } from "./dom.js";
 import { makeTicketBlock } from "./pop-tickets.js";
 
 export var TIERS = ["standard", "vip", "enterprise"];
@@ -20,14 +21,6 @@ export function duration(sec) {
 export function makeCards(options) {
   "use strict";
   var t = options.t, AGENTS = options.agents || {}, CSRF = options.csrf || "", actions = options.actions;
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null && text !== "") e.textContent = String(text);
-    return e;
-  }
-
-  function testid(e, id) { e.setAttribute("data-testid", id); return e; }
 
   var tickets = makeTicketBlock({ t: t, el: el, testid: testid, csrf: CSRF, actions: actions });
 

@@ -6,6 +6,7 @@
  * Keyboard: the first field has the focus; Tab between fields; Ctrl+Enter saves; Esc closes and
  * keeps what was typed for this call (reopening the dialog brings it back).
  */
+import { el, testid } from "./dom.js";
 import { failure, postForm } from "./http.js";
 
 var SUPERVISORS = ["supervisor", "manager", "admin"];
@@ -16,14 +17,6 @@ export function makeTicketDialog(options) {
   var t = options.t, CSRF = options.csrf, ROLE = options.role || "", vocab = options.vocabulary || {};
   var dialog = null, current = null, returnTo = null;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null && text !== "") e.textContent = String(text);
-    return e;
-  }
-
-  function testid(e, id) { e.setAttribute("data-testid", id); return e; }
 
   function option(select, value, label) {
     var o = el("option", null, label);
