@@ -72,7 +72,10 @@ class Service:
 
     def wire(self) -> None:
         """Subscribe the domains to the bus and build the bridge (nothing runs yet)."""
-        if self.settings.writer_process:  # the writers on a core of their own; this process keeps the pops
+        in_memory = self.db.is_sqlite and self.db.url.database in (None, "", ":memory:")
+        if self.settings.writer_process and in_memory:
+            log.warning("CTI_WRITER_PROCESS ignored: an in-memory database cannot be shared with another process")
+        if self.settings.writer_process and not in_memory:  # the writers on a core of their own
             self.writers = WriterProcess(self.settings, self.bus.publish_many)
             self.bus.subscribe("writers", self.writers.handle_batch, batch_max=CALL_LOG_BATCH_MAX,
                                batch_wait=CALL_LOG_BATCH_WAIT)

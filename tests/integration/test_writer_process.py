@@ -97,3 +97,11 @@ async def test_a_killed_writer_process_is_started_again_and_nothing_is_lost_or_d
 async def test_status_shows_the_writer_process(service, sim, db):
     status = service.writers.status()
     assert status["ok"] and status["state"] == "running" and status["pid"] == service.writers.pid
+
+
+def test_an_in_memory_database_keeps_the_writers_in_the_service(sim):
+    from cti.store import Database
+
+    svc = Service(settings=ami_settings(sim.port, writer_process=True), db=Database("sqlite+aiosqlite:///:memory:"))
+    svc.wire()
+    assert svc.writers is None and {"calls", "tickets"} <= set(svc.bus.stats())
