@@ -11,7 +11,8 @@ transaction (:func:`fire_due`):
    every writer of a ticket locks it before its clocks, so there is no lock-order deadlock).
 3. Each clock is *claimed* by a conditional update (``… SET breach_fired_at = :now WHERE id = :id AND
    breach_fired_at IS NULL AND due_at <= :now``): a row count of 1 means this transaction announces
-   it. A restart loses nothing (the due times are in the table) and announces nothing twice (the
+   it. An at-risk claim also needs the clock not past due: a clock read as at risk that has broken its
+   promise since (another process's round in between) is announced once, as a breach. A restart loses nothing (the due times are in the table) and announces nothing twice (the
    fired times are too), and two processes on one database announce each promise once.
 4. For each claimed alarm: the ticket's ``sla_status`` is raised (never lowered: the desk recounts it
    at every change), a history line and an audit row are written; a breach of a complaint's clock
@@ -116,9 +117,10 @@ def claim(session: Session, cand: Candidate, now: dt.datetime) -> bool:
         stmt = (update(SlaClock)
                 .where(SlaClock.id == cand.clock_id, SlaClock.breach_fired_at.is_(None), SlaClock.due_at <= now)
                 .values(breach_fired_at=now, at_risk_fired_at=func.coalesce(SlaClock.at_risk_fired_at, now)))
-    else:
+    else:  # a clock already past due is left to its breach (announced as one, whoever reads it first)
         stmt = (update(SlaClock)
-                .where(SlaClock.id == cand.clock_id, SlaClock.at_risk_fired_at.is_(None), SlaClock.at_risk_at <= now)
+                .where(SlaClock.id == cand.clock_id, SlaClock.at_risk_fired_at.is_(None), SlaClock.at_risk_at <= now,
+                       SlaClock.due_at > now)
                 .values(at_risk_fired_at=now))
     return session.execute(stmt.execution_options(synchronize_session=False)).rowcount == 1
 

@@ -15,6 +15,7 @@ from cti.config import Settings
 from cti.events import SlaAlarm, TicketChanged
 from cti.store import Database
 from cti.tickets.models import TicketEvent
+from cti.tickets.timers import Candidate, claim
 from tests.integration.tickets.support import AGENT, ENGINEER, Clock, local
 from tests.integration.tickets.timer_support import (
     FIRST_CONTACT_AT_RISK,
@@ -105,6 +106,24 @@ async def test_many_due_at_once_are_announced_in_rounds_within_one_tick(db):
 
     assert sorted(a.ticket_id for a in of(published, SlaAlarm)) == ids  # 7 breaches, rounds of 3
     assert timers.fired == 7
+
+
+async def test_a_clock_past_due_read_only_as_at_risk_is_announced_once_as_a_breach(db):
+    """What two processes can do: one's at-risk range read finds a clock its breach read did not reach
+    (the breach read took the first clocks, which the other process had just announced). Its at-risk
+    claim on a clock already past due claims nothing; the breach is announced, once, by whoever reads it."""
+    desk, _, _, _, _ = rig(db)
+    ticket_id = await open_ticket(db, desk)
+    now = FIRST_CONTACT_DUE + MINUTE
+    first = (await clocks(db, ticket_id))["first_contact"]
+
+    assert await db.write(claim, Candidate(first.id, ticket_id, "first_contact", "at_risk", first.due_at), now) is False
+    assert await db.write(claim, Candidate(first.id, ticket_id, "first_contact", "breached", first.due_at), now) is True
+
+    other = await open_ticket(db, desk, phone="+8613900139000", name="李娜")
+    row = (await clocks(db, other))["first_contact"]  # past its at-risk point, not due: at risk is owed
+    assert await db.write(claim, Candidate(row.id, other, "first_contact", "at_risk", row.due_at),
+                          FIRST_CONTACT_DUE - MINUTE) is True
 
 
 def service_settings(db: Database, **overrides) -> Settings:
