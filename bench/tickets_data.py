@@ -64,7 +64,8 @@ class Generator:
                     "service_mode", "workflow", "state", "is_open", "priority", "description", "warranty",
                     "warranty_ends", "claim_unit", "escalation_level", "sla_status", "city", "district", "address",
                     "assignee_id", "engineer_id", "outlet_id", "appointment_start", "appointment_end", "stop_reason",
-                    "opened_by", "opened_at", "updated_at", "resolved_at", "closed_at", "reopened", "external_ref"),
+                    "opened_by", "opened_at", "updated_at", "resolved_at", "closed_at", "reopened", "external_ref",
+                    "due_at"),
         "ticket_search": ("ticket_id", "terms"),
         "sla_clocks": ("id", "ticket_id", "kind", "calendar", "budget_seconds", "used_seconds", "running_since",
                        "paused_at", "stopped_at", "due_at", "at_risk_at", "at_risk_fired_at", "breach_fired_at"),
@@ -120,18 +121,21 @@ class Generator:
             city = list(CITIES)[customer % len(CITIES)]
             number = f"T{opened:%Y%m%d}-{i:07d}"
             sla = rnd.choices(("ok", "at_risk", "breached"), (0.8, 0.1, 0.1))[0] if is_open else "ok"
-            rows.append((i, number, customer, customer, model, f"SN{customer:09d}", service_type, mode, flow, state,
-                         is_open, rnd.choice(("normal", "normal", "high", "urgent", "low")), desc,
-                         rnd.choice(("in", "out")), None, False, 0, sla, city, "", "", None, None, None, None, None, "",
-                         "agent", self._t(opened), self._t(opened), None if is_open else self._t(opened + dt.timedelta(days=3)),
-                         None if is_open else self._t(opened + dt.timedelta(days=4)), 0, ""))
-            search.append((i, terms(number, desc, model, f"SN{customer:09d}")))
+            dues = []
             if is_open and flow != "note_only":
                 for kind, hours in (("first_contact", 24), ("resolution", 72)):
                     clock_id += 1
                     due = self.now + dt.timedelta(hours=rnd.uniform(-48, 96))
+                    dues.append(due)
                     clocks.append((clock_id, i, kind, "business", hours * 3600.0, 0.0, self._t(opened), None, None,
                                    self._t(due), self._t(due - dt.timedelta(hours=hours * 0.2)), None, None))
+            rows.append((i, number, customer, customer, model, f"SN{customer:09d}", service_type, mode, flow, state,
+                         is_open, rnd.choice(("normal", "normal", "high", "urgent", "low")), desc,
+                         rnd.choice(("in", "out")), None, False, 0, sla, city, "", "", None, None, None, None, None, "",
+                         "agent", self._t(opened), self._t(opened), None if is_open else self._t(opened + dt.timedelta(days=3)),
+                         None if is_open else self._t(opened + dt.timedelta(days=4)), 0, "",
+                         self._t(min(dues)) if dues else None))
+            search.append((i, terms(number, desc, model, f"SN{customer:09d}")))
             link_id += 1
             links.append((link_id, i, f"c{i}", "in", self._t(opened), "system", True))
             if len(rows) == CHUNK:

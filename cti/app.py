@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 STOP_DRAIN_SECONDS = 10.0
 POP_BATCH_MAX = 1000  # events the pops take at once; their ringing callers are looked up together (never waits)
 WEBHOOK_SECONDS = 5.0  # how often due webhook deliveries are looked for
+OPTIMIZE_SECONDS = 6 * 3600.0  # how often SQLite refreshes its planner statistics (PRAGMA optimize)
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Service:
         self.timers.after_tick.append(self.ticket_push.refresh)
         self.scheduler = Scheduler()
         self.scheduler.every("sla_tick", self.settings.sla_tick_seconds, self.timers.tick)
+        self.scheduler.every("db_optimize", OPTIMIZE_SECONDS, self.db.optimize)
         if hook is not None:
             self.webhooks = webhook.WebhookSender(self.db, hook, self.clock)
             self.scheduler.every("webhooks", WEBHOOK_SECONDS, self.webhooks.run)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -207,10 +207,10 @@ def card(customer: Customer, *, today: dt.date) -> dict[str, Any]:
 def cards_by_phones(session: Session, numbers: Iterable[str], *, today: dt.date) -> dict[str, list[dict[str, Any]]]:
     """For each E.164 number that belongs to customers, their ``card()``s, oldest customer first.
 
-    Two Core queries however many numbers (no ORM objects): the customers with all
-    their phones, then their products. Numbers nobody has are left out. A customer
-    with two of the numbers appears under both, as two separate dicts. Synchronous,
-    for ``Database.read`` (the screen pop's lookup).
+    One Core query however many numbers (no ORM objects): the customers with all their phones and
+    their products (a row per phone and product; a pop's customer has a few of each). Numbers nobody
+    has are left out. A customer with two of the numbers appears under both, as two separate dicts.
+    Synchronous, for ``Database.read`` (the screen pop's lookup).
     """
     wanted = sorted(set(numbers))
     if not wanted:
@@ -218,33 +218,39 @@ def cards_by_phones(session: Session, numbers: Iterable[str], *, today: dt.date)
     having = select(_PHONES.c.customer_id).where(_PHONES.c.e164.in_(wanted))
     stmt = (
         select(_CUSTOMERS.c.id, _CUSTOMERS.c.name, _CUSTOMERS.c.tier, _CUSTOMERS.c.notes, _CUSTOMERS.c.city,
-               _CUSTOMERS.c.address, _PHONES.c.e164, _PHONES.c.label)
+               _CUSTOMERS.c.address, _PHONES.c.id.label("phone_id"), _PHONES.c.e164, _PHONES.c.label,
+               _PRODUCTS.c.id.label("product_id"), _PRODUCTS.c.model, _PRODUCTS.c.serial, _PRODUCTS.c.purchase_date,
+               _PRODUCTS.c.warranty_months)
         .join_from(_CUSTOMERS, _PHONES, _PHONES.c.customer_id == _CUSTOMERS.c.id)
+        .outerjoin(_PRODUCTS, _PRODUCTS.c.customer_id == _CUSTOMERS.c.id)
         .where(_CUSTOMERS.c.id.in_(having))
-        .order_by(_CUSTOMERS.c.id, _PHONES.c.id)
+        .order_by(_CUSTOMERS.c.id, _PHONES.c.id, _PRODUCTS.c.purchase_date.desc(), _PRODUCTS.c.id)
     )
     found: dict[int, Any] = {}
-    phones: dict[int, list[Any]] = {}
+    phones: dict[int, dict[int, Any]] = {}
+    products: dict[int, dict[int, Any]] = {}
     for row in session.execute(stmt):
         found.setdefault(row.id, row)
-        phones.setdefault(row.id, []).append(row)
-    if not found:
-        return {}
-    products: dict[int, list[Any]] = {cid: [] for cid in found}
-    stmt = (
-        select(_PRODUCTS.c.customer_id, _PRODUCTS.c.id, _PRODUCTS.c.model, _PRODUCTS.c.serial,
-               _PRODUCTS.c.purchase_date, _PRODUCTS.c.warranty_months)
-        .where(_PRODUCTS.c.customer_id.in_(list(found)))
-        .order_by(_PRODUCTS.c.customer_id, _PRODUCTS.c.purchase_date.desc(), _PRODUCTS.c.id)
-    )
-    for row in session.execute(stmt):
-        products[row.customer_id].append(row)
+        phones.setdefault(row.id, {}).setdefault(row.phone_id, row)
+        items = products.setdefault(row.id, {})
+        if row.product_id is not None:
+            items.setdefault(row.product_id, _Product(row.product_id, row.model, row.serial, row.purchase_date,
+                                                      row.warranty_months))
     wanted_set = set(wanted)
     out: dict[str, list[dict[str, Any]]] = {}
     for cid, c in found.items():  # ids ascending: oldest customer first under each number
-        for number in dict.fromkeys(p.e164 for p in phones[cid] if p.e164 in wanted_set):
-            out.setdefault(number, []).append(_card(c, phones[cid], products[cid], today))
+        numbers_of = list(phones[cid].values())
+        for number in dict.fromkeys(p.e164 for p in numbers_of if p.e164 in wanted_set):
+            out.setdefault(number, []).append(_card(c, numbers_of, list(products[cid].values()), today))
     return out
+
+
+class _Product(NamedTuple):
+    id: int
+    model: str
+    serial: str
+    purchase_date: dt.date
+    warranty_months: int
 
 
 def _card(c: Any, phones: Any, products: Any, today: dt.date) -> dict[str, Any]:
@@ -257,7 +263,6 @@ def _card(c: Any, phones: Any, products: Any, today: dt.date) -> dict[str, Any]:
         "address": c.address,
         "phones": [{"e164": p.e164, "display": _display(p.e164), "label": p.label} for p in phones],
         "products": [_product(p, today) for p in products],
-        "open_tickets": [],  # tickets arrive with the tickets issue; the card already has the place
     }
 
 

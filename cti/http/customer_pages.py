@@ -30,6 +30,9 @@ def today(request: web.Request) -> dt.date:
     return dt.datetime.now(request.app[keys.SETTINGS].zone).date()
 
 
+NO_TICKETS = {"open": [], "open_count": 0, "reopenable": []}  # a customer just created has none
+
+
 @allow(STAFF)
 async def search(request: web.Request) -> web.StreamResponse:
     q = request.query.get("q", "").strip()[:100]
@@ -109,7 +112,8 @@ async def create(request: web.Request) -> web.StreamResponse:
             return web.json_response({"errors": errors}, status=422)
         return await render(request, "customer_new.html", _form_context(values, errors), status=422)
     if wants_json:
-        return web.json_response({"customer": customers.card(customer, today=today(request))}, status=201)
+        new_card = customers.card(customer, today=today(request)) | {"tickets": NO_TICKETS}  # as a pop's card
+        return web.json_response({"customer": new_card}, status=201)
     raise web.HTTPSeeOther(f"/customers/{customer.id}")
 
 

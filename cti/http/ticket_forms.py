@@ -191,14 +191,6 @@ async def create(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/tickets/{ticket_id}")
 
 
-def _brief(session: Any, ticket_id: int) -> dict[str, Any] | None:
-    found = queries.detail(session, ticket_id)
-    if found is None:
-        return None
-    dues = [c.due_at for c in found["clocks"] if c.due_at is not None]
-    return queries.brief(found["ticket"], min(dues) if dues and found["ticket"].is_open else None)
-
-
 async def ticket_brief(request: web.Request, ticket_id: int) -> dict[str, Any] | None:
     """A ticket as a line of the pop (what the console shows after opening, linking or reopening it)."""
-    return await request.app[keys.DB].read(_brief, ticket_id)
+    return await request.app[keys.DB].read(queries.brief_of, ticket_id)

@@ -151,10 +151,13 @@ def _list_page(session: Any, flt: queries.Filters) -> tuple[list[dict[str, Any]]
 async def ticket_list(request: web.Request) -> web.StreamResponse:
     raw, flt = read_filters(request)
     rows, total, names = await request.app[keys.DB].read(_list_page, flt)
-    pages = max(1, -(-total // queries.PAGE_SIZE))
+    cap = queries.count_cap(flt)
+    capped = total > cap
+    pages = max(1, -(-min(total, cap) // queries.PAGE_SIZE))
     query = {k: v for k, v in raw.items() if v}
     return await render(request, "tickets.html", {
-        "filters": raw, "rows": lines(rows, names, request), "total": total, "page": flt.page, "pages": pages,
+        "filters": raw, "rows": lines(rows, names, request), "total": total, "capped": capped,
+        "count_cap": cap, "page": flt.page, "pages": pages,
         "prev_url": _url(query, page=flt.page - 1) if flt.page > 1 else "",
         "next_url": _url(query, page=flt.page + 1) if flt.page < pages else "",
         "can_export": may_export(request), "export_query": _export_query(query),

@@ -85,6 +85,13 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
 
+    async def optimize(self) -> None:
+        """SQLite's ``PRAGMA optimize``: the planner's statistics refreshed where they have drifted (what
+        SQLite advises long-lived connections to run every few hours; cheap when nothing changed). The
+        PostgreSQL server's autovacuum does this itself."""
+        if self.is_sqlite:
+            await self.write(lambda session: session.execute(text("PRAGMA optimize")))
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

@@ -31,10 +31,14 @@ __all__ = [
 ]
 
 
-# Made by migrations for one backend only: SQLite's FTS5 table (and its shadow tables), PostgreSQL's GIN index.
-NOT_MODELLED = ("ticket_search_fts", "ix_ticket_search_terms_fts")
+# Made by migrations for one backend only: SQLite's FTS5 table (and its shadow tables), PostgreSQL's
+# stored tsvector column of ticket_search and its GIN index.
+NOT_MODELLED = ("ticket_search_fts", "ix_ticket_search_document")
+NOT_MODELLED_COLUMNS = {("ticket_search", "document")}
 
 
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     """For Alembic's comparisons: leave out the backend-specific objects the models do not describe."""
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) not in NOT_MODELLED_COLUMNS
     return not (type_ in ("table", "index") and name is not None and name.startswith(NOT_MODELLED))

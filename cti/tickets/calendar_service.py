@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cti.tickets import sla
-from cti.tickets.clocks import ALWAYS, BUSINESS, DEFAULT_HOURS, Promises
+from cti.tickets.clocks import ALWAYS, BUSINESS, DEFAULT_HOURS, EARLIEST_DUE, Promises
 from cti.tickets.models import BusinessCalendarRow, CalendarDay, SlaClock, Ticket
 from cti.tickets.settings_forms import CalendarValues, DayValues, SettingsError
 from cti.tickets.settings_service import BUILT_IN, CUSTOM, OVERRIDE, audit, calendar_names, flush_unique, policies
@@ -182,4 +182,6 @@ def reproject(session: Session, name: str, zone: str) -> int:
         changes.append({"id": r.id, "due_at": sla.due_at(clock, cal), "at_risk_at": sla.at_risk_at(clock, cal, ratio)})
     if changes:
         session.execute(update(SlaClock), changes)
+        session.execute(update(Ticket).where(Ticket.id.in_(select(SlaClock.ticket_id).where(*running)))
+                        .values(due_at=EARLIEST_DUE).execution_options(synchronize_session=False))
     return len(changes)

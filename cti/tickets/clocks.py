@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cti.tickets import sla
@@ -163,6 +163,18 @@ def status_of(rows: Iterable[SlaClock], promises: Promises, now: dt.datetime, ra
         if SEVERITY.get(state, 0) > SEVERITY[worst]:
             worst = state
     return worst
+
+
+EARLIEST_DUE = (select(func.min(SlaClock.due_at)).where(SlaClock.ticket_id == Ticket.id, SlaClock.due_at.is_not(None))
+                .correlate(Ticket).scalar_subquery())  # a ticket's due_at, from its clocks (bulk updates)
+
+
+def settle(ticket: Ticket, rows: Iterable[SlaClock], promises: Promises, now: dt.datetime) -> None:
+    """Copy what the list sorts and filters on onto the ticket: the worst status and the earliest due time
+    of its running promises (``tickets.sla_status``, ``tickets.due_at``)."""
+    rows = list(rows)
+    ticket.sla_status = status_of(rows, promises, now)
+    ticket.due_at = min((r.due_at for r in rows if r.due_at is not None), default=None)
 
 
 def describe(row: SlaClock, promises: Promises, now: dt.datetime, ratio: float = 0.8) -> dict:

@@ -109,7 +109,7 @@ def _walk(session: Session, promises: Promises, customer: Customer, name: str, s
         service.change_state(session, ticket.id, step.target, DESK, now=at, promises=promises, note=text,
                              reason=text if step.needs_reason else "")
     session.flush()
-    ticket.sla_status = clocks.status_of(clocks.clocks_of(session, ticket.id), promises, max(at, now))
+    clocks.settle(ticket, clocks.clocks_of(session, ticket.id), promises, max(at, now))
     return ticket
 
 

@@ -140,7 +140,7 @@ def _store_row(session: Session, row: TicketRow, context: _Context) -> None:
     ticket, _ = service.open_ticket(session, new, ACTOR, now=opened, promises=context.promises,
                                     local_day=opened.astimezone(context.zone).date())
     walk(session, ticket.id, workflow.WORKFLOWS[ticket.workflow], row.state, context)
-    ticket.sla_status = clocks.status_of(clocks.clocks_of(session, ticket.id), context.promises, context.now)
+    clocks.settle(ticket, clocks.clocks_of(session, ticket.id), context.promises, context.now)
 
 
 def walk(session: Session, ticket_id: int, flow: workflow.Workflow, state: str, context: _Context) -> None:

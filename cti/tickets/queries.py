@@ -5,54 +5,48 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from cti.tickets.models import SlaClock, Ticket, TicketCall, TicketEvent, TicketNotification
-from cti.tickets.search import matching_ids
+from cti.tickets.search import Restriction, matching_ids, query_terms, restriction
 from cti.tickets.workflow import PRIORITIES
 
 POP_OPEN_LIMIT = 5  # open tickets a pop lists per customer (the count says if there are more)
 PAGE_SIZE = 50
+COUNT_CAP = 10_000  # the list counts its matches up to this many
+SEARCH_COUNT_CAP = 1_000  # … and a text search up to this many (its matches are read from the table, not an index)
 _PRIORITY_RANK = case({p: n for n, p in enumerate(PRIORITIES)}, value=Ticket.priority, else_=1)
-_NEXT_DUE = select(func.min(SlaClock.due_at)).where(SlaClock.ticket_id == Ticket.id).correlate(Ticket).scalar_subquery()
 SORTS = {
     "opened": Ticket.opened_at, "updated": Ticket.updated_at, "number": Ticket.number, "state": Ticket.state,
     "priority": _PRIORITY_RANK,  # by urgency, not by the codes' spelling
-    "due": _NEXT_DUE,  # the earliest due time of the running promises; tickets without one last
+    "due": Ticket.due_at,  # the earliest due time of the running promises; tickets without one last
 }
 
 
-def _next_due(session: Session, ticket_ids: Sequence[int]) -> dict[int, dt.datetime]:
-    """The earliest due time of each ticket's running promises."""
-    if not ticket_ids:
-        return {}
-    rows = session.execute(
-        select(SlaClock.ticket_id, func.min(SlaClock.due_at))
-        .where(SlaClock.ticket_id.in_(ticket_ids), SlaClock.due_at.is_not(None))
-        .group_by(SlaClock.ticket_id)
-    )
-    return {tid: due for tid, due in rows}
-
-
-def brief(t: Any, due: dt.datetime | None) -> dict[str, Any]:
+def brief(t: Any) -> dict[str, Any]:
     """A ticket as a line of a pop, a customer page or a list (the console translates the codes)."""
     return {
         "id": t.id, "number": t.number, "type": t.service_type, "mode": t.service_mode, "state": t.state,
-        "priority": t.priority, "sla": t.sla_status, "due": due.isoformat() if due else None,
+        "priority": t.priority, "sla": t.sla_status, "due": t.due_at.isoformat() if t.due_at and t.is_open else None,
         "opened_at": t.opened_at.isoformat(), "model": t.product_model, "warranty": t.warranty,
         "escalation": t.escalation_level, "open": t.is_open,
         "resolved_at": t.resolved_at.isoformat() if t.resolved_at else None,
     }
 
 
+def brief_of(session: Session, ticket_id: int) -> dict[str, Any] | None:
+    ticket = session.get(Ticket, ticket_id)
+    return None if ticket is None else brief(ticket)
+
+
 _BRIEF_COLUMNS = (
     Ticket.id, Ticket.customer_id, Ticket.number, Ticket.service_type, Ticket.service_mode, Ticket.state,
     Ticket.priority, Ticket.sla_status, Ticket.opened_at, Ticket.product_model, Ticket.warranty,
-    Ticket.escalation_level, Ticket.is_open, Ticket.resolved_at,
+    Ticket.escalation_level, Ticket.is_open, Ticket.resolved_at, Ticket.due_at,
 )
 
 
@@ -70,17 +64,16 @@ def open_by_customers(session: Session, customer_ids: Iterable[int], *, now: dt.
             or_(Ticket.is_open.is_(True), and_(Ticket.resolved_at >= since, Ticket.state != "cancelled")),
         )
     ).all()
-    due = _next_due(session, [r.id for r in rows if r.is_open])
     out: dict[int, dict[str, Any]] = {cid: {"open": [], "open_count": 0, "reopenable": []} for cid in ids}
     rank = {"breached": 0, "at_risk": 1, "ok": 2}
-    for r in sorted(rows, key=lambda r: (rank.get(r.sla_status, 3), due.get(r.id) or r.opened_at)):
+    for r in sorted(rows, key=lambda r: (rank.get(r.sla_status, 3), r.due_at or r.opened_at)):
         entry = out[r.customer_id]
         if r.is_open:
             entry["open_count"] += 1
             if len(entry["open"]) < POP_OPEN_LIMIT:
-                entry["open"].append(brief(r, due.get(r.id)))
+                entry["open"].append(brief(r))
         else:
-            entry["reopenable"].append(brief(r, None))
+            entry["reopenable"].append(brief(r))
     return out
 
 
@@ -88,8 +81,7 @@ def by_customer(session: Session, customer_id: int, limit: int = 100) -> list[di
     rows = session.execute(
         select(*_BRIEF_COLUMNS).where(Ticket.customer_id == customer_id).order_by(Ticket.opened_at.desc()).limit(limit)
     ).all()
-    due = _next_due(session, [r.id for r in rows if r.is_open])
-    return [brief(r, due.get(r.id)) for r in rows]
+    return [brief(r) for r in rows]
 
 
 def open_ids_of_customers(session: Session, customer_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -126,18 +118,38 @@ class Filters:
 
 
 def list_tickets(session: Session, f: Filters, *, page_size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], int]:
-    """A page of the ticket list and the number of tickets that match."""
-    conditions = where(session, f)
-    total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
-    column = SORTS.get(f.sort, Ticket.opened_at)
-    order = ((column.desc().nulls_last(), Ticket.id.desc()) if f.descending
-             else (column.asc().nulls_last(), Ticket.id.asc()))
+    """A page of the ticket list and the number of tickets that match, counted up to ``count_cap(f) + 1``
+    (the console says "more than 10,000": an exact count of a million rows costs more than the page)."""
+    conditions = where(session, replace(f, text=""))
+    search = restriction(session, f.text)
+    narrow = search.apply if search else (lambda stmt: stmt)
+    cap = count_cap(f)
+    matching = narrow(select(Ticket.id).where(*conditions)).limit(cap + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(matching)) or 0
     page = max(1, f.page)
-    rows = session.execute(
-        select(*_BRIEF_COLUMNS).where(*conditions).order_by(*order).offset((page - 1) * page_size).limit(page_size)
-    ).all()
-    due = _next_due(session, [r.id for r in rows if r.is_open])
-    return [brief(r, due.get(r.id)) | {"customer_id": r.customer_id} for r in rows], total
+    stmt = (narrow(select(*_BRIEF_COLUMNS).where(*conditions)).order_by(*_order(f, search))
+            .offset((page - 1) * page_size).limit(page_size))
+    read = lambda: session.execute(stmt).all()  # noqa: E731
+    rows = search.page(session, read, common=total > cap) if search else read()
+    return [brief(r) | {"customer_id": r.customer_id} for r in rows], total
+
+
+def count_cap(f: Filters) -> int:
+    """How far the list counts the matches of these filters."""
+    return SEARCH_COUNT_CAP if query_terms(f.text) else COUNT_CAP
+
+
+def _order(f: Filters, search: Restriction | None) -> tuple[Any, ...]:
+    """The page's order: the chosen column then the id; a search's default order is the index's own
+    (newest entered first), which SQLite reads without sorting the matches."""
+    if search is not None and f.sort == "opened":
+        return (search.newest.desc(),) if f.descending else (search.newest.asc(),)
+    column = SORTS.get(f.sort, Ticket.opened_at)
+    if f.sort == "due":  # tickets without a running promise last, both ways
+        return ((column.desc().nulls_last(), Ticket.id.desc()) if f.descending
+                else (column.asc().nulls_last(), Ticket.id.asc()))
+    # the other sort columns are never NULL: a NULLS clause would keep PostgreSQL off their indexes
+    return (column.desc(), Ticket.id.desc()) if f.descending else (column.asc(), Ticket.id.asc())
 
 
 def where(session: Session, f: Filters) -> list[Any]:

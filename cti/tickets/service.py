@@ -132,7 +132,7 @@ def open_ticket(session: Session, new: NewTicket, actor: Actor, *, now: dt.datet
     if new.call_id:
         session.add(TicketCall(ticket_id=ticket.id, call_id=new.call_id[:64], at=now, linked_by=actor.username))
     rows = clocks.start(session, ticket, promises, now)
-    ticket.sla_status = clocks.status_of(rows, promises, now)
+    clocks.settle(ticket, rows, promises, now)
     _audit(session, actor, ticket, "open", None, _snapshot(ticket))
     events: list[Any] = [TicketOpened(_ts(now), ticket.id, ticket.number, customer.id, ticket.service_type, new.call_id)]
     if flow.name == "note_only" and not new.keep_open:
@@ -191,7 +191,7 @@ def change_state(session: Session, ticket_id: int, target: str, actor: Actor, *,
     rows = clocks.clocks_of(session, ticket.id)
     clocks.apply(rows, ticket, promises, now, stops=step.stops, restarts=step.restarts, pause=target in flow.paused,
                  final=not ticket.is_open)
-    ticket.sla_status = clocks.status_of(rows, promises, now)
+    clocks.settle(ticket, rows, promises, now)
     if step.notify:
         session.add(TicketNotification(ticket_id=ticket.id, kind=step.notify, created_at=now))
     _history(session, ticket, actor, "state", now, from_state=source, to_state=target, note=note or reason,
@@ -280,7 +280,7 @@ def reopen(session: Session, ticket_id: int, actor: Actor, note: str, *, now: dt
         session.delete(row)
     session.flush()
     rows = clocks.start(session, ticket, promises, now)
-    ticket.sla_status = clocks.status_of(rows, promises, now)
+    clocks.settle(ticket, rows, promises, now)
     _history(session, ticket, actor, "reopened", now, from_state=source, to_state=ticket.state, note=note)
     _audit(session, actor, ticket, "reopen", before, _snapshot(ticket))
     return [changed_event(ticket, now)]
@@ -293,7 +293,7 @@ def record_contact(session: Session, ticket_id: int, actor: Actor, note: str, *,
     rows = clocks.clocks_of(session, ticket.id)
     waiting = ticket.state in workflow.WORKFLOWS[ticket.workflow].paused  # a paused promise stays paused
     clocks.apply(rows, ticket, promises, now, stops=("first_contact",), pause=waiting)
-    ticket.sla_status = clocks.status_of(rows, promises, now)
+    clocks.settle(ticket, rows, promises, now)
     ticket.updated_at = now
     _history(session, ticket, actor, "contacted", now, note=_text(note, MAX_NOTE, "too_long"))
     _audit(session, actor, ticket, "contact", None, {"note": note})

@@ -121,7 +121,7 @@ async def test_quick_create_from_a_pop_answers_json(web):
                            headers=headers)
     card = (await ok.json())["customer"]
     assert ok.status == 201
-    assert card["name"] == "孙八" and card["phones"][0]["e164"] == "+8616612345678" and card["open_tickets"] == []
+    assert card["name"] == "孙八" and card["phones"][0]["e164"] == "+8616612345678" and card["tickets"]["open"] == []
 
 
 async def test_new_form_can_be_prefilled_from_a_link(web):

@@ -178,7 +178,7 @@ async def test_a_burst_of_ringing_calls_is_looked_up_together_and_each_pop_is_it
     finally:
         event.remove(db.read_engine, "before_cursor_execute", listen)
     queries = [st for st in statements if not st.startswith("BEGIN")]  # SQLite: the read's own BEGIN
-    assert len(queries) == 5  # cards, products, open tickets, customers' calls, unknown numbers' calls
+    assert len(queries) == 4  # cards with their products, open tickets, customers' calls, unknown numbers' calls
     pops_of = {uid: [m.data for m in hub.connect(uid, last_id=0).pending() if m.type == "pop"] for uid in ids.values()}
     first, same_customer = pops_of[ids["1001"]][0], pops_of[ids["1002"]][0]
     assert first["call_id"] == "a" and [c["name"] for c in first["customers"]] == ["张三"]

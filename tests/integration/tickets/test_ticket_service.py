@@ -201,3 +201,42 @@ async def test_full_text_search_finds_chinese_words_inside_descriptions_and_note
     assert await search("不制冷") == [noise]
     assert await search("冰箱") == []
     assert await search("水") == [leak]  # one character: a prefix of a pair
+
+
+async def test_a_search_lists_its_matches_newest_first_page_by_page_with_the_other_filters(db):
+    customer = await _customer(db)
+    desk, clock, _ = make_desk(db, TUESDAY_10)
+    leaks = []
+    for n in range(5):
+        clock.now += dt.timedelta(minutes=5)
+        kind, mode = ("enquiry", None) if n == 3 else ("repair", "carry_in")  # an enquiry is closed on save
+        leaks.append((await desk.open(NewTicket(customer.id, kind, mode, description=f"漏水 第{n}次"), AGENT))[0])
+    await desk.open(NewTicket(customer.id, "repair", "carry_in", description="空调不制冷"), AGENT)
+
+    async def page(n, **filters):
+        async with db.session() as s:
+            rows, total = await s.run_sync(lambda s: queries.list_tickets(
+                s, queries.Filters(text="漏水", page=n, **filters), page_size=2))
+        return [r["id"] for r in rows], total
+
+    assert await page(1) == ([leaks[4], leaks[3]], 5)
+    assert await page(3) == ([leaks[0]], 5)
+    assert await page(1, open_only=True) == ([leaks[4], leaks[2]], 4)
+    assert await page(1, descending=False) == ([leaks[0], leaks[1]], 5)
+
+
+async def test_the_list_and_the_search_count_up_to_their_caps(db, monkeypatch):
+    customer = await _customer(db)
+    desk, _, _ = make_desk(db, TUESDAY_10)
+    for _ in range(4):
+        await desk.open(NewTicket(customer.id, "repair", "carry_in", description="漏水"), AGENT)
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 1)
+
+    async with db.session() as s:
+        everything = await s.run_sync(queries.list_tickets, queries.Filters())
+        searched = await s.run_sync(queries.list_tickets, queries.Filters(text="漏水"))
+        few = await s.run_sync(queries.list_tickets, queries.Filters(text="不存在"))
+    assert len(everything[0]) == len(searched[0]) == 4  # the page is whole
+    assert everything[1] == 3 and searched[1] == 2  # each count stops at its cap + 1: "more than 2", "more than 1"
+    assert few == ([], 0)

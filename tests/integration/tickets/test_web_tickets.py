@@ -13,6 +13,7 @@ from web_support import PASSWORD, csrf_from, page_token, web, web_running  # noq
 from cti.customers import service as customers
 from cti.customers.service import NewProduct
 from cti.http import keys
+from cti.tickets import queries
 from cti.tickets.models import Ticket, TicketCall, TicketNotification
 from cti.tickets.service import Actor, NewTicket
 from cti.users import service as users
@@ -304,6 +305,20 @@ async def test_the_list_filters_and_finds_chinese_words(web):
     assert "张三" in html and "保修期外（收费）" in html and "正常" in html  # customer, warranty, SLA in words
     assert 'aria-sort="descending"' in html  # the default order (opened, newest first) is marked
     assert leak and cold
+
+
+async def test_a_list_too_long_to_count_says_more_than_the_cap(web, monkeypatch):
+    ids = await seed(web)
+    for _ in range(3):
+        await open_ticket(web, ids["zhang"], description="漏水")
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    client = await web.login()
+
+    html = await (await client.get("/tickets")).text()
+    assert text_of(html, "tickets-total") == "超过 2 张工单，请缩小筛选范围"
+    assert len(numbers_in(html)) == 3  # the page itself is whole
+    html = await (await client.get("/tickets", params={"q": "漏水"})).text()
+    assert text_of(html, "tickets-total") == "共 3 张工单 · 匹配“漏水”"  # under the search's cap of 1,000
 
 
 async def test_the_list_marks_tickets_at_risk_and_breached_in_words(web):
