@@ -14,6 +14,7 @@ subscriber has handled everything published (the call log is written too).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import random
 import shutil
@@ -65,19 +66,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def prepare_db(path: Path, consoles: int) -> None:
-    """Migrate, seed the demo data, add one agent per console (one argon2 hash, shared password)."""
+async def prepare_db(path: Path, consoles: int) -> int:
+    """Migrate, seed the demo data, open a ticket for every other customer, add one agent per console
+    (one argon2 hash, shared password). Returns how many customers have an open ticket."""
     from argon2 import PasswordHasher
 
     from cti.customers.demo import generate
     from cti.demo import seed
     from cti.store import Database
     from cti.store.migrate import upgrade
+    from sqlalchemy import select
+
+    from cti.customers.models import Customer
+    from cti.tickets import queries
+    from cti.tickets.clocks import Promises
     from cti.users.models import User
 
     db = Database(f"sqlite+aiosqlite:///{path}")
     await upgrade(db)
     await seed(db, generate())
+    await db.write(open_tickets, await db.read(Promises.load, "Asia/Shanghai"))
+    with_tickets = await db.read(lambda session: len(queries.open_ids_of_customers(
+        session, session.scalars(select(Customer.id)).all())))
     hashed = PasswordHasher().hash(PASSWORD)
     names = random.Random("bench-agents")
     async with db.session() as s:
@@ -88,6 +98,28 @@ async def prepare_db(path: Path, consoles: int) -> None:
         s.add(User(username=WATCHER, display_name="Bench", password_hash=hashed, role="supervisor"))
         await s.commit()
     await db.close()
+    return with_tickets
+
+
+def open_tickets(session, promises) -> int:
+    """An open repair for every other customer without one: their pops carry tickets, and each of their
+    calls is linked to it by the service (the linker writes as the call is offered)."""
+    from sqlalchemy import select
+
+    from cti.customers.models import Customer
+    from cti.tickets import queries, service
+    from cti.tickets.service import NewTicket
+
+    now = dt.datetime.now(dt.UTC)
+    ids = list(session.scalars(select(Customer.id).order_by(Customer.id)))[::2]
+    busy = queries.open_ids_of_customers(session, ids)
+    made = 0
+    for customer_id in ids:
+        if not busy.get(customer_id):
+            service.open_ticket(session, NewTicket(customer_id, "repair", "on_site", description="冰箱不制冷"),
+                                service.SYSTEM, now=now, promises=promises, local_day=now.date())
+            made += 1
+    return made
 
 
 def copy_db(src: Path, dst: Path) -> None:
@@ -229,8 +261,9 @@ async def pipeline(stream: Stream, consoles: int, rates: list[float], *, profile
     work = Path(tempfile.mkdtemp(prefix="cti-bench-"))
     try:
         template = work / "template.db"
-        await prepare_db(template, consoles)
-        say(f"  (c) database ready: {template} (migrated, demo data, {consoles} agents)")
+        with_tickets = await prepare_db(template, consoles)
+        say(f"  (c) database ready: {template} (migrated, demo data, {with_tickets} customers with open tickets, "
+            f"{consoles} agents)")
         tokens, watcher, took = await login_all(template, consoles, CACHE / "service-login.log")
         say(f"  (c) {consoles} consoles logged in through /login in {took:.1f}s")
         out: dict = {"login_seconds": took}

@@ -28,7 +28,16 @@ from sqlalchemy.orm import Session
 from cti.bus import BatchPartlyFailed
 from cti.calls import queries as calls
 from cti.customers import service as customers
-from cti.events import AgentRingEnded, AgentRinging, CallAnswered, CallEnded, CallTransferred, RingOutcome
+from cti.events import (
+    AgentRingEnded,
+    AgentRinging,
+    CallAnswered,
+    CallEnded,
+    CallTransferred,
+    RingOutcome,
+    TicketChanged,
+    TicketOpened,
+)
 from cti.logs import clean
 from cti.phone import PhoneInfo
 from cti.push import Hub
@@ -116,8 +125,29 @@ class PopService:
             except Exception:
                 failed += 1
                 log.exception("pops: %s of call %s failed", type(event).__name__, clean(getattr(event, "call_id", "")))
+        try:
+            await self._refresh_tickets(events)
+        except Exception:
+            failed += 1
+            log.exception("pops: reading again the open tickets of live calls' customers failed")
         if failed:
             raise BatchPartlyFailed(failed, len(events))
+
+    async def _refresh_tickets(self, events: list[object]) -> None:
+        """Tickets opened or changed while calls are live: their customers' open tickets are read again
+        (one query), so a console that connects later in the call (a second tab, a reload, a login)
+        shows them as the agent's own screen does."""
+        opened = {e.customer_id for e in events if type(e) is TicketOpened}
+        changed = {e.ticket_id for e in events if type(e) is TicketChanged}
+        if not opened and not changed:
+            return
+        stale = [card for call in self._calls.values() for card in call.caller.cards
+                 if card["id"] in opened or changed & _ticket_ids(card)]
+        if stale:
+            fresh = await self._db.read(tickets.open_by_customers, {card["id"] for card in stale},
+                                        now=dt.datetime.now(self._tz))
+            for card in stale:
+                card["tickets"] = fresh[card["id"]]
 
     # -- what a console that connects now must show ---------------------------------------------------
 
@@ -329,6 +359,12 @@ class PopService:
         CallTransferred: _transferred,
         CallEnded: _ended,
     }
+
+
+def _ticket_ids(card: dict[str, Any]) -> set[int]:
+    """The tickets a pop's card lists (open, and resolved lately)."""
+    own = card.get("tickets") or {}
+    return {t["id"] for part in ("open", "reopenable") for t in own.get(part, ())}
 
 
 def _pop_data(session: Session, numbers: set[str], now: dt.datetime) -> tuple[dict, dict, dict]:

@@ -12,6 +12,7 @@ from ami_support import eventually, no_leaks  # noqa: F401  (fixtures)
 from web_support import receive, start_web, stop_web
 
 from cti.http import keys
+from cti.tickets.service import Actor, NewTicket
 from pbxsim import SimConfig, Simulator
 
 CUSTOMER = "张三"
@@ -67,6 +68,33 @@ async def test_a_login_and_a_second_tab_during_ringing_show_the_ringing_call(db,
             assert pop["caller"]["e164"] == NUMBER and data["synced"] is True
         boss = await web.login("boss")  # no phone: nothing to show
         assert (await snapshot_of(web, boss))["pops"] == []
+    finally:
+        await stop_web(web)
+
+
+async def test_a_tab_opened_later_in_the_call_shows_the_tickets_opened_and_changed_during_it(db, pbx):
+    web, service = await console(db, pbx)
+    try:
+        customer = await web.add_customer(CUSTOMER, NUMBER)
+        handle = pbx.start_inbound(caller=NUMBER, name="Zhang San", answers={}, patience=60)
+        await handle.started()
+        await eventually(live_on(service, "PJSIP/1001", "ringing"), what="ringing on 1001")
+        client = await web.login("agent1")
+        [before] = (await snapshot_of(web, client))["pops"]
+        assert before["customers"][0]["tickets"]["open"] == []
+
+        agent = Actor("agent1", "agent", web.users["agent1"])
+        ticket_id, number = await service.tickets.open(
+            NewTicket(customer, "repair", "carry_in", description="洗衣机漏水", call_id=handle.linkedid), agent)
+        await service.bus.drain()
+        [after] = (await snapshot_of(web, client))["pops"]  # a second tab, a reload
+        [shown] = after["customers"][0]["tickets"]["open"]
+        assert (shown["id"], shown["number"], shown["state"]) == (ticket_id, number, "awaiting_repair")
+
+        await service.tickets.change_state(ticket_id, "in_repair", Actor("boss", "supervisor", web.users["boss"]))
+        await service.bus.drain()
+        [later] = (await snapshot_of(web, client))["pops"]
+        assert [t["state"] for t in later["customers"][0]["tickets"]["open"]] == ["in_repair"]
     finally:
         await stop_web(web)
 
