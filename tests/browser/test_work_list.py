@@ -21,7 +21,7 @@ PHONE = {"width": 390, "height": 844}
 CUSTOMER, NUMBER = "钱多多", "+8613700001111"
 
 
-def _give_out_a_job(stack) -> str:
+def _give_out_a_job(stack, customer_name: str = CUSTOMER, number_: str = NUMBER, serial: str = "KT-BROWSER-1") -> str:
     """A customer in 朝阳区 with an out-of-warranty air conditioner, an on-site repair for it, given to
     eng01 for tomorrow 09:00–12:00. Returns the ticket's number."""
     from sqlalchemy import select
@@ -42,9 +42,9 @@ def _give_out_a_job(stack) -> str:
 
     async def work() -> str:
         async with stack.db.session() as s:
-            new = customers.NewCustomer(CUSTOMER, [normalise(NUMBER)], city="北京市", district="朝阳区",
+            new = customers.NewCustomer(customer_name, [normalise(number_)], city="北京市", district="朝阳区",
                                         address="北京市朝阳区光华路8号 2号楼1单元302室",
-                                        products=[customers.NewProduct("空调 KFR-35GW", "KT-BROWSER-1", dt.date(2020, 5, 1), 12)])
+                                        products=[customers.NewProduct("空调 KFR-35GW", serial, dt.date(2020, 5, 1), 12)])
             customer = await customers.create(s, new, actor="test")
             engineer = await s.scalar(select(Engineer.id).join(User, User.id == Engineer.user_id)
                                       .where(User.username == "eng01"))
@@ -143,3 +143,24 @@ def test_an_engineer_checks_in_and_completes_a_job_on_a_phone(browser, stack):
     review = boss.locator(f"[data-testid=review][data-number='{number}']")
     expect(review.get_by_test_id("review-work")).to_have_text("更换压缩机启动电容，补充冷媒，试机制冷正常")
     expect(review.get_by_test_id("review-charges")).to_contain_text("合计 ¥151.00")
+
+
+def test_a_job_given_out_while_the_list_is_open_is_announced_and_shown_on_request(browser, stack):
+    first = _give_out_a_job(stack)
+    page = _phone_page(browser, stack)
+    page.goto(stack.base_url + "/login?next=/work")
+    page.locator("input[name=username]").fill("eng01")
+    page.locator("input[name=password]").fill("demo-eng01")
+    page.locator("form[action='/login'] button[type=submit]").click()
+    expect(page.locator(f"[data-testid=job][data-number='{first}']")).to_be_visible()
+    expect(page.get_by_test_id("work-updated")).to_have_count(0)
+    page.wait_for_timeout(500)  # the list's push channel opens
+
+    second = _give_out_a_job(stack, "孙小美", "+8613700002222", "KT-BROWSER-2")
+
+    expect(page.get_by_test_id("work-updated")).to_have_text(re.compile("您的工作单有变化。"), timeout=5_000)
+    expect(page.locator(f"[data-testid=job][data-number='{second}']")).to_have_count(0)  # not reloaded by itself
+    page.get_by_test_id("work-reload").click()
+    expect(page.locator(f"[data-testid=job][data-number='{second}']")).to_be_visible()
+    expect(page.get_by_test_id("work-updated")).to_have_count(0)
+    _no_sideways_scrolling(page)

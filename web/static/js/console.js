@@ -11,6 +11,7 @@
 import { PUSH_EVENT } from "./dom.js";
 import { makeCards } from "./pop-card.js";
 import "./escalations.js"; // supervisors: the open escalations and the calendar notice, from the same /ws
+import "./ticket-news.js"; // promises at risk or broken, changes to the user's tickets, from the same /ws
 import { makeConsoleTickets } from "./console-tickets.js";
 
 (function () {
@@ -389,7 +390,15 @@ import { makeConsoleTickets } from "./console-tickets.js";
     else if (m.type === "call" && m.data) updateCall(m.data);
     else if (m.type === "reset") markUnknown();
     else if (m.type === "snapshot" && m.data) applySnapshot(m.data);
+    else if (m.type === "ticket" && m.data) ticketChanged(m.data.id, m.data.state, m.data.sla);
+    else if (m.type === "sla" && m.data) ticketChanged(m.data.ticket_id, null, m.data.status);
     saveState();
+  }
+
+  /* A ticket a pop lists changed (its assignee or a supervisor is told): the pop shows it. */
+  function ticketChanged(id, ticketState, sla) {
+    if (typeof id !== "number") return;
+    state.pops.forEach(function (rec) { if (cards.tickets.changed(rec, id, ticketState, sla)) rerenderBody(rec); });
   }
 
   window.addEventListener("online", function () { if (!ws) { attempts = 0; connect(); } });

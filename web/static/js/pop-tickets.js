@@ -223,5 +223,20 @@ export function makeTicketBlock(options) {
     rec.ticketNotice = tk.number;
   }
 
-  return { render: render, opened: opened, links: links };
+  /* A ticket changed (a ``ticket`` or ``sla`` push): its line in this pop, if any, takes the new state
+   * or SLA status. True when the pop lists it (the caller paints the pop again). */
+  function changed(rec, id, state, sla) {
+    var found = false;
+    (rec.pop.customers || []).forEach(function (c) {
+      ((c.tickets || {}).open || []).forEach(function (tk) {
+        if (tk.id !== id) return;
+        found = true;
+        if (state && CODE.test(state)) tk.state = state;
+        if (sla && SLA.indexOf(sla) >= 0) tk.sla = sla;
+      });
+    });
+    return found;
+  }
+
+  return { render: render, opened: opened, links: links, changed: changed };
 }
