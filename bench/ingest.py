@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-service", action="store_true", help="only (a) and (b)")
     ap.add_argument("--profile", choices=("py-spy", "cprofile"), default="",
                     help="also run (c) once under a profiler, before the measured runs (var/bench/service-throughput.*)")
+    ap.add_argument("--profile-paced", action="store_true",
+                    help="profile a run paced at the first --rate instead (var/bench/service-paced.*): where the "
+                         "time goes at the pop-latency target's load")
     ap.add_argument("--json", type=Path, help="also write the results here (default var/bench/ingest-<time>.json)")
     args = ap.parse_args(argv)
     events = 100_000 if args.quick else args.events
@@ -193,10 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"(c) the service: SQLite, {args.consoles} consoles on /ws, fake PBX over TCP …; {load()}")
         rates = [float(r) for r in str(args.rate).split(",") if r.strip()]
         c = asyncio.run(pipeline(stream, args.consoles, rates, profile=args.profile,
+                                 profile_rate=rates[0] if args.profile_paced else None,
                                  say=lambda m: print(m, flush=True)))
         report_service(c["throughput"], c["paced"], a, result)
         if "profile" in c:
-            print(f"    profile of an extra throughput run: {c['profile']}")
+            print(f"    profile of an extra {'paced' if args.profile_paced else 'throughput'} run: {c['profile']}")
             if str(c["profile"]).endswith(".txt"):
                 from profiling import summary
 

@@ -256,7 +256,7 @@ async def run_once(stream: Stream, template: Path, tokens: list[str], watcher: s
 
 
 async def pipeline(stream: Stream, consoles: int, rates: list[float], *, profile: str = "",
-                   say=print) -> dict:
+                   profile_rate: float | None = None, say=print) -> dict:
     CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cti-bench-"))
     try:
@@ -268,8 +268,9 @@ async def pipeline(stream: Stream, consoles: int, rates: list[float], *, profile
         say(f"  (c) {consoles} consoles logged in through /login in {took:.1f}s")
         out: dict = {"login_seconds": took}
         if profile:
-            prof = str(CACHE / ("service-throughput.prof" if profile == "cprofile" else "service-throughput.txt"))
-            await run_once(stream, template, tokens, watcher, work, rate=None, profile=prof)
+            name = "service-paced" if profile_rate else "service-throughput"
+            prof = str(CACHE / (f"{name}.prof" if profile == "cprofile" else f"{name}.txt"))
+            await run_once(stream, template, tokens, watcher, work, rate=profile_rate, profile=prof)
             out["profile"] = prof
             say(f"  (c) profiled run ({profile}) written to {prof}")
         out["throughput"] = await run_once(stream, template, tokens, watcher, work, rate=None)

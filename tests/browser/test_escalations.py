@@ -91,7 +91,8 @@ def acknowledged_by(stack, ticket_id: int) -> str | None:
     return stack.run(read())
 
 
-def test_a_supervisor_sees_an_escalation_live_and_acknowledges_it(stack, browser):
+def supervisor_console(stack, browser):
+    """The supervisor, added, logs in through the form (sent there from the console) and waits for the push channel."""
     add_supervisor(stack)
     context = browser.new_context(locale="zh-CN", timezone_id=ZONE, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(UI_TIMEOUT_MS)
@@ -104,6 +105,11 @@ def test_a_supervisor_sees_an_escalation_live_and_acknowledges_it(stack, browser
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("form[action='/login'] button[type=submit]").click()
     expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "connected")
+    return page
+
+
+def test_a_supervisor_sees_an_escalation_live_and_acknowledges_it(stack, browser):
+    page = supervisor_console(stack, browser)
     expect(page.get_by_test_id("escalations")).to_have_count(0)  # nothing open: no panel at all
 
     ticket_id, number = escalate(stack)
@@ -134,17 +140,7 @@ def test_a_supervisor_sees_an_escalation_live_and_acknowledges_it(stack, browser
 
 
 def test_a_supervisor_sees_a_broken_promise_in_the_ticket_news_and_finds_the_escalations_page(stack, browser):
-    add_supervisor(stack)
-    context = browser.new_context(locale="zh-CN", timezone_id=ZONE, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    page = context.new_page()
-    page.cti_label = SUPERVISOR
-    stack.pages.append(page)
-    page.goto(stack.base_url + "/login")
-    page.locator("input[name=username]").fill(SUPERVISOR)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "connected")
+    page = supervisor_console(stack, browser)
     expect(page.get_by_test_id("ticket-news")).to_have_count(0)  # no news: no panel
 
     ticket_id, number = break_a_promise(stack)

@@ -8,7 +8,7 @@
  * on this agent's phone now: a new tab, a login mid-call or a restarted service
  * shows them, and a stored pop that is no longer live is marked over.
  */
-import { PUSH_EVENT } from "./dom.js";
+import { parseJSON, PUSH_EVENT, translator } from "./dom.js";
 import { makeCards } from "./pop-card.js";
 import "./escalations.js"; // supervisors: the open escalations and the calendar notice, from the same /ws
 import "./ticket-news.js"; // promises at risk or broken, changes to the user's tickets, from the same /ws
@@ -21,6 +21,7 @@ import { makeConsoleTickets } from "./console-tickets.js";
   if (!root) return;
 
   var T = parseJSON(root.getAttribute("data-i18n"), {});
+  var t = translator(T);
   var AGENTS = parseJSON(root.getAttribute("data-agents"), {});
   var CSRF = root.getAttribute("data-csrf") || "";
   var STORE_KEY = "cti.console";
@@ -35,20 +36,6 @@ import { makeConsoleTickets } from "./console-tickets.js";
 
   var state = loadState(); // {user, epoch, lastId, pops: [record]} — newest first
   var views = {}; // call_id -> article element
-
-  /* ---------- small helpers ---------- */
-
-  function parseJSON(text, fallback) {
-    try { return text ? JSON.parse(text) : fallback; } catch (e) { return fallback; }
-  }
-
-  function t(key, values) {
-    var s = Object.prototype.hasOwnProperty.call(T, key) ? T[key] : key;
-    if (values) {
-      s = s.replace(/\{(\w+)\}/g, function (m, k) { return values[k] != null ? String(values[k]) : ""; });
-    }
-    return s;
-  }
 
   var cards = makeCards({
     t: t,

@@ -11,28 +11,18 @@
  * carries the CSRF token the page already has (data-csrf).
  */
 
-import { el, PUSH_EVENT } from "./dom.js";
+import { el, parseJSON, PUSH_EVENT, translator } from "./dom.js";
 
 var root = document.getElementById("console");
 
 if (root) {
-  var T = parse(root.getAttribute("data-i18n"), {});
+  var t = translator(parseJSON(root.getAttribute("data-i18n"), {}));
   var CSRF = root.getAttribute("data-csrf") || "";
   var LANG = document.documentElement.lang || "zh-CN";
   var items = {}; // escalation id -> its data
   var panel = null, list = null, count = null, notice = null;
 
   document.addEventListener(PUSH_EVENT, function (ev) { handle(ev.detail); });
-
-  function parse(text, fallback) {
-    try { return text ? JSON.parse(text) : fallback; } catch (e) { return fallback; }
-  }
-
-  function t(key, values) {
-    var s = Object.prototype.hasOwnProperty.call(T, key) ? T[key] : key;
-    if (values) s = s.replace(/\{(\w+)\}/g, function (m, k) { return values[k] != null ? String(values[k]) : ""; });
-    return s;
-  }
 
   function handle(m) {
     if (!m || typeof m !== "object" || !m.data) return;

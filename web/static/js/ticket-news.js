@@ -11,28 +11,18 @@
  * textContent, never as HTML.
  */
 
-import { el, PUSH_EVENT } from "./dom.js";
+import { el, parseJSON, PUSH_EVENT, translator } from "./dom.js";
 
 var MAX = 8;
 var root = document.getElementById("console");
 
 if (root) {
-  var T = parse(root.getAttribute("data-i18n"), {});
+  var t = translator(parseJSON(root.getAttribute("data-i18n"), {}));
   var LANG = document.documentElement.lang || "zh-CN";
   var items = []; // newest first: {ticket_id, number, text, tone, at}
   var panel = null, list = null;
 
   document.addEventListener(PUSH_EVENT, function (ev) { handle(ev.detail); });
-
-  function parse(text, fallback) {
-    try { return text ? JSON.parse(text) : fallback; } catch (e) { return fallback; }
-  }
-
-  function t(key, values) {
-    var s = Object.prototype.hasOwnProperty.call(T, key) ? T[key] : key;
-    if (values) s = s.replace(/\{(\w+)\}/g, function (m, k) { return values[k] != null ? String(values[k]) : ""; });
-    return s;
-  }
 
   function code(x) { return typeof x === "string" && /^[a-z_]+$/.test(x); }
 
