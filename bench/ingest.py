@@ -254,9 +254,13 @@ def report_parsers(events: int, a_runs: list[tuple], b_runs: list[tuple], all_ru
 
 
 def writer_cpu(service: dict, elapsed: float) -> str:
-    """The writer process's share, when the service ran with one (CTI_WRITER_PROCESS=true)."""
-    seconds = service.get("writer_cpu_seconds_run")
-    return f" + writer process {seconds / elapsed:.0%}" if seconds is not None and elapsed else ""
+    """The worker processes' shares, when the service ran with them (CTI_WRITER_PROCESS, CTI_AMI_PROCESS)."""
+    out = ""
+    for key, name in (("ami_cpu_seconds_run", "AMI process"), ("writer_cpu_seconds_run", "writer process")):
+        seconds = service.get(key)
+        if seconds is not None and elapsed:
+            out += f" + {name} {seconds / elapsed:.0%}"
+    return out
 
 
 def report_service(tp: RunResult, paced: list[RunResult], a: float, result: dict) -> None:

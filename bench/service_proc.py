@@ -62,12 +62,15 @@ async def main(args: dict) -> dict:
     cpu0 = time.process_time()
     writer_pid = service.writers.pid if service.writers is not None else None  # CTI_WRITER_PROCESS=true
     writer_cpu0 = process_cpu(writer_pid)
+    ami_pid = getattr(service.bridge, "pid", None)  # CTI_AMI_PROCESS=true
+    ami_cpu0 = process_cpu(ami_pid)
     pauses = watch_gc()
     samples: list[list] = []
     sampler = asyncio.create_task(sample_queues(service, samples))
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     cpu = time.process_time() - cpu0
     writer_cpu = process_cpu(writer_pid) - writer_cpu0
+    ami_cpu = process_cpu(ami_pid) - ami_cpu0
     sampler.cancel()
     if profiler is not None:
         profiler.disable()
@@ -78,12 +81,14 @@ async def main(args: dict) -> dict:
         "ami": bridge.status() if bridge else {},
         "bus": service.bus.stats(),
         "published": service.bus.published,
-        "tracker": {"ignored": service.tracker.ignored, "evicted": service.tracker.evicted,
-                    "calls_held": len(service.tracker), "legs_held": service.tracker.legs_held},
+        "tracker": ((bridge.status() if bridge else {}).get("tracker", {}) if ami_pid else
+                    {"ignored": service.tracker.ignored, "evicted": service.tracker.evicted,
+                     "calls_held": len(service.tracker), "legs_held": service.tracker.legs_held}),
         "hub_sent": service.hub.sent,
         "pops": service.pops.pops if service.pops else 0,
         "cpu_seconds_run": round(cpu, 2),  # this process only
         "writer_cpu_seconds_run": round(writer_cpu, 2) if writer_pid else None,  # the writer process's
+        "ami_cpu_seconds_run": round(ami_cpu, 2) if ami_pid else None,  # the AMI process's
         "rss_at_start_mib": round(rss_start / 1024, 1),  # after imports and startup, before any traffic
         "rss_at_end_mib": round(rss_before / 1024, 1),  # after the run, before shutdown
         "sql": dict(statements.most_common()),

@@ -33,6 +33,7 @@ from cti.scheduler import Scheduler
 from cti.store import Database, utcnow
 from cti.tickets import webhook
 from cti.tickets.desk import TicketDesk
+from cti.worker.ami_proxy import AmiProcess
 from cti.worker.proxy import WriterProcess
 from cti.worker.writers import CALL_LOG_BATCH_MAX, CALL_LOG_BATCH_WAIT, normaliser, subscribe_writers
 from cti.tickets.escalations import EscalationEngine, rules_from
@@ -55,7 +56,7 @@ class Service:
     bus: Bus = field(default_factory=Bus)
     hub: Hub = field(default_factory=Hub)
     tracker: CallTracker = field(default_factory=CallTracker)
-    bridge: AmiBridge | None = None
+    bridge: AmiBridge | AmiProcess | None = None  # CTI_AMI_PROCESS: the AMI stream in a process of its own
     pops: PopService | None = None
     tickets: TicketDesk | None = None
     writers: WriterProcess | None = None  # CTI_WRITER_PROCESS: the call log and the linker in a process of their own
@@ -86,7 +87,10 @@ class Service:
         self.bus.subscribe("pops", self.pops.handle_batch, batch_max=POP_BATCH_MAX)
         self.tickets = TicketDesk(self.db, self.bus.publish_many, self.settings.zone, clock=self.clock)
         self._wire_ticket_timers()
-        self.bridge = AmiBridge(self.settings, self.tracker, self.bus.publish_many)
+        if self.settings.ami_process:  # the AMI stream on a core of its own
+            self.bridge = AmiProcess(self.settings, self.bus.publish_many)
+        else:
+            self.bridge = AmiBridge(self.settings, self.tracker, self.bus.publish_many)
 
     def _wire_ticket_timers(self) -> None:
         """Escalation, the SLA tick, the consoles' ticket news and the webhook (docs/WEBHOOKS.md)."""

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # the call log and the calls-join-tickets linker in a process of their own (a second core; see
     # docs/PERFORMANCE.md); off: everything in one process
     writer_process: bool = False
+    # the PBX connection, the framer and the call tracker in a process of their own (a second core for
+    # the AMI stream; see docs/PERFORMANCE.md); off: in the service's process
+    ami_process: bool = False
     outside_prefixes: Annotated[tuple[str, ...], NoDecode] = ()  # "9" or "9,0": dial-out digits a PBX may prefix
 
     session_hours: float = Field(12.0, gt=0)

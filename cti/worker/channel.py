@@ -1,4 +1,5 @@
-"""Messages between the service and its writer process: length-prefixed pickles over a pipe.
+"""Messages between the service and its worker processes (the writers, the AMI side): length-prefixed
+pickles over a pipe.
 
 Both ends are our own code (a child started with our interpreter), so pickle is safe here; nothing
 from outside ever travels this way.
@@ -15,6 +16,7 @@ from outside ever travels this way.
 from __future__ import annotations
 
 import asyncio
+import os
 import pickle
 import struct
 from typing import Any
@@ -50,3 +52,12 @@ async def receive(reader: asyncio.StreamReader) -> Any:
         return pickle.loads(await reader.readexactly(size))
     except (asyncio.IncompleteReadError, ConnectionError) as exc:
         raise ChannelClosed(str(exc)) from exc
+
+
+async def pipes() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """This process's stdin and stdout as asyncio streams (the channel to the service)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=2**26)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(0, "rb", 0))
+    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, os.fdopen(1, "wb", 0))
+    return reader, asyncio.StreamWriter(transport, protocol, None, loop)

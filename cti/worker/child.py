@@ -17,18 +17,10 @@ from typing import Any
 import cti.store.models  # noqa: F401  (every table: the tickets' foreign keys name dispatch's)
 from cti.bus import Bus
 from cti.store import Database
-from cti.worker.channel import ChannelClosed, receive, send
+from cti.worker.channel import ChannelClosed, pipes, receive, send
 from cti.worker.writers import subscribe_writers
 
 log = logging.getLogger("cti.worker")
-
-
-async def _pipes() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=2**26)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(0, "rb", 0))
-    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, os.fdopen(1, "wb", 0))
-    return reader, asyncio.StreamWriter(transport, protocol, None, loop)
 
 
 async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -67,7 +59,7 @@ def main() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def run() -> None:
-        reader, writer = await _pipes()
+        reader, writer = await pipes()
         await serve(reader, writer)
 
     asyncio.run(run())

@@ -1,0 +1,82 @@
+"""The AMI process (``python -m cti.worker.ami_child``), started by :class:`cti.worker.ami_proxy.AmiProcess`.
+
+It runs what :class:`~cti.ami.bridge.AmiBridge` runs in the service's own process: the connection
+to the PBX, the framer and the call tracker, on a core of its own. Its stdin brings the service's
+settings, then ``stop``; its stdout carries, in order:
+
+* ``("ready", pid)`` once the bridge started (it connects in the background, as in one process);
+* ``("events", [domain events], synced)``: each batch the tracker made, with the bridge's
+  ``synced`` at that point; the next batch waits until the service took this one (the pipe's own
+  back-pressure: a slow service stops the reading of the PBX's socket, as in one process);
+* ``("status", {…}, synced)`` every ``STATUS_SECONDS`` and after a stop: the bridge's ``/status``;
+* ``("stopped",)`` when the bridge stopped and its last events were sent.
+
+Logs go to stderr, as the service's do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from typing import Any
+
+from cti.ami.bridge import AmiBridge
+from cti.ami.tracker import CallTracker
+from cti.worker.channel import ChannelClosed, pipes, receive, send
+
+log = logging.getLogger("cti.worker.ami")
+STATUS_SECONDS = 1.0
+
+
+async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    settings = await receive(reader)
+    lock = asyncio.Lock()  # one message at a time on the pipe
+    bridge: AmiBridge | None = None
+
+    async def say(*message: Any) -> None:
+        async with lock:
+            await send(writer, message)
+
+    async def publish(events: list[Any]) -> None:
+        await say("events", events, bridge.synced if bridge is not None else False)
+
+    async def report() -> None:
+        while True:
+            await asyncio.sleep(STATUS_SECONDS)
+            assert bridge is not None
+            await say("status", bridge.status(), bridge.synced)
+
+    bridge = AmiBridge(settings, CallTracker(), publish)
+    await bridge.start()
+    await say("ready", os.getpid())
+    reporter = asyncio.create_task(report(), name="ami:report")
+    try:
+        while (await receive(reader))[0] != "stop":
+            pass
+    except ChannelClosed:
+        log.warning("AMI process: the service went away; stopping")
+    finally:
+        reporter.cancel()
+        await asyncio.gather(reporter, return_exceptions=True)
+        await bridge.stop()
+        try:
+            await say("status", bridge.status(), False)
+            await say("stopped")
+        except ChannelClosed:
+            pass
+
+
+def main() -> None:
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def run() -> None:
+        reader, writer = await pipes()
+        await serve(reader, writer)
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
