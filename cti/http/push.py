@@ -145,7 +145,8 @@ async def _pump(ws: web.WebSocketResponse, conn: Connection, epoch: str) -> None
     try:
         while not ws.closed:
             try:
-                message = await asyncio.wait_for(conn.next(), HEARTBEAT)
+                async with asyncio.timeout(HEARTBEAT):  # a timer, not a task per message as wait_for makes
+                    message = await conn.next()
             except TimeoutError:
                 await ws.send_json({"id": None, "epoch": epoch, "type": "heartbeat", "data": {}})
                 continue
