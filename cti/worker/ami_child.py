@@ -9,6 +9,9 @@ settings, then ``stop``; its stdout carries, in order:
   ``synced`` at that point; the next batch waits until the service took this one (the pipe's own
   back-pressure: a slow service stops the reading of the PBX's socket, as in one process);
 * ``("status", {…}, synced)`` every ``STATUS_SECONDS`` and after a stop: the bridge's ``/status``;
+* ``("reply", seq, Reply)`` or ``("refused", seq, exception)`` for each ``("request", seq, fields,
+  as_list, to_stream)`` the service sent (an action of its :class:`~cti.ami.actions.AmiGateway`, run
+  on the child's connection exactly as in one process: never re-sent);
 * ``("stopped",)`` when the bridge stopped and its last events were sent.
 
 Logs go to stderr, as the service's do.
@@ -52,14 +55,27 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     await bridge.start()
     await say("ready", os.getpid())
     reporter = asyncio.create_task(report(), name="ami:report")
+    running: set[asyncio.Task[None]] = set()
+
+    async def answer(seq: int, fields: dict[str, Any], as_list: bool, to_stream: bool) -> None:
+        try:
+            reply = await bridge._request(fields, as_list=as_list, to_stream=to_stream)
+        except Exception as exc:  # AmiNotConnected, AmiTimeout, AmiDisconnected, an unsafe value…
+            await say("refused", seq, exc)
+        else:
+            await say("reply", seq, reply)
+
     try:
-        while (await receive(reader))[0] != "stop":
-            pass
+        while (message := await receive(reader))[0] != "stop":
+            if message[0] == "request":
+                task = asyncio.create_task(answer(*message[1:]), name=f"ami:request:{message[1]}")
+                running.add(task)
+                task.add_done_callback(running.discard)
     except ChannelClosed:
         log.warning("AMI process: the service went away; stopping")
     finally:
         reporter.cancel()
-        await asyncio.gather(reporter, return_exceptions=True)
+        await asyncio.gather(reporter, *running, return_exceptions=True)
         await bridge.stop()
         try:
             await say("status", bridge.status(), False)

@@ -1,9 +1,11 @@
 """The service's side of the AMI process (``CTI_AMI_PROCESS=true``): the PBX connection, the framer
 and the call tracker run in ``python -m cti.worker.ami_child`` on a core of their own, and this
 object stands where :class:`~cti.ami.bridge.AmiBridge` stands in one process (``start``, ``stop``,
-``synced``, ``status``): it publishes on the service's bus, in order, the domain events the child's
-tracker makes, and takes the next batch only once the bus took this one (back-pressure reaches the
-PBX's socket through the pipe, as in one process).
+``synced``, ``status``, ``gateway``): it publishes on the service's bus, in order, the domain events
+the child's tracker makes, and reads the next message only once the bus took this batch (back-pressure
+reaches the PBX's socket through the pipe, as in one process). The gateway's actions (Originate,
+QueuePause…) are run by the child on its connection and answered back; like the bridge's, an action
+is never re-sent: one the child took and did not answer before dying fails with ``AmiDisconnected``.
 
 If the child dies, it is started again (the reason is logged and counted): the new one connects,
 logs in and resyncs, as after a dropped connection in one process; the calls it finds live are
@@ -19,6 +21,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cti.ami.actions import AmiGateway
+from cti.ami.protocol import AmiDisconnected, Reply
 from cti.config import Settings
 from cti.worker.channel import ChannelClosed, receive, send
 
@@ -26,6 +30,7 @@ log = logging.getLogger(__name__)
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 RESTART_PAUSE = 1.0
+ACTION_ID_VAR = "CTI_ACTION_ID"  # the tracker's (CallTracker.action_id_var), as the bridge's gateway sets it
 
 
 class AmiProcess:
@@ -41,6 +46,9 @@ class AmiProcess:
         self.deaths = 0
         self.batches = 0
         self.events = 0
+        self._seq = 0
+        self._waiting: dict[int, asyncio.Future[Reply]] = {}
+        self.gateway = AmiGateway(self.request, action_id_var=ACTION_ID_VAR)
 
     @property
     def pid(self) -> int | None:
@@ -58,6 +66,37 @@ class AmiProcess:
         return self._last | {"state": state, "process": {"pid": self.pid, "starts": self.starts,
                                                           "deaths": self.deaths, "batches": self.batches,
                                                           "events": self.events}}
+
+    async def request(self, fields: dict[str, Any], *, as_list: bool = False, to_stream: bool = False) -> Reply:
+        """One action on the child's connection (what the bridge's ``_request`` is in one process)."""
+        proc = self._proc
+        if proc is None or proc.returncode is not None or proc.stdin is None:
+            raise AmiDisconnected(f"AMI {fields.get('Action', '?')}: the AMI process is not running; not sent")
+        self._seq += 1
+        seq = self._seq
+        answer = self._waiting[seq] = asyncio.get_running_loop().create_future()
+        try:
+            await send(proc.stdin, ("request", seq, fields, as_list, to_stream))
+            return await answer
+        except ChannelClosed as exc:
+            raise AmiDisconnected(f"AMI {fields.get('Action', '?')}: the AMI process went away ({exc})") from exc
+        finally:
+            self._waiting.pop(seq, None)
+
+    def _answered(self, seq: int, outcome: Reply | BaseException) -> None:
+        future = self._waiting.get(seq)
+        if future is None or future.done():
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    def _orphan_requests(self, why: str) -> None:
+        """The child died with actions taken and not answered: they fail, never re-sent (as in one process)."""
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(AmiDisconnected(f"the AMI process ended ({why}); the action was not re-sent"))
 
     async def start(self) -> None:
         """Start the child (it connects in the background, as the bridge does) and watch it."""
@@ -114,10 +153,14 @@ class AmiProcess:
                         log.exception("publishing %d events of the AMI process failed", len(message[1]))
                 elif kind == "status":
                     self._last, self._synced = message[1], message[2]
+                elif kind in ("reply", "refused"):
+                    self._answered(message[1], message[2])
                 elif kind == "stopped":
                     return
-        except ChannelClosed:
+        except ChannelClosed as exc:
+            self._orphan_requests(str(exc) or "pipe closed")
             return
+        self._orphan_requests("stopped")
 
     async def stop(self) -> None:
         """Ask the child to stop (its last events are published first), then wait for it, bounded."""

@@ -93,3 +93,24 @@ async def test_a_killed_ami_process_is_started_again_and_the_next_call_arrives(s
     process = service.bridge.status()["process"]
     assert (process["starts"], process["deaths"]) == (2, 1)
     assert not _alive(first)
+
+
+async def test_actions_run_on_the_childs_connection_and_an_originates_outcome_arrives_as_events(service, sim, db):
+    assert await service.bridge.gateway.ping() > 0
+    await service.bridge.gateway.originate(channel="PJSIP/+8613700000001@carrier", context="callback", exten="s",
+                                           caller_id="Customer Care <4008001234>", action_id="cb-7-1")
+    await service.bridge.gateway.originate(channel="PJSIP/+8613800138000@carrier", context="survey", exten="s",
+                                           variables={"CAMPAIGN": "csat"}, action_id="sv-9-1")
+
+    failed = await eventually(lambda: [e for e in service.seen if type(e).__name__ == "OriginateFailed"],
+                              what="OriginateFailed")
+    assert [(e.action_id, e.cause) for e in failed] == [("cb-7-1", 17)]  # the busy number, as recorded
+    offered = await eventually(lambda: [e for e in service.seen if type(e) is CallOffered and e.action_id == "sv-9-1"],
+                               what="the survey call offered")
+    await eventually(lambda: "CallEnded" in _of_call(service.seen, offered[0].call_id), what="the survey call ended")
+    (sent_once,) = [a for a in sim.actions_named("Originate") if dict(a["fields"])["ActionID"] == "sv-9-1"]
+    assert dict(sent_once["fields"])["Async"] == "true"
+    with pytest.raises(ValueError, match="contains ','"):  # an unsafe value: refused before anything is sent
+        await service.bridge.gateway.originate(channel="PJSIP/1001", context="c", exten="s", action_id="x-1",
+                                               variables={"NAME": "Zhang, San"})
+    assert len(sim.actions_named("Originate")) == 2
