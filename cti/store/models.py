@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and for tests that build a schema."""
 
 from cti.audit.models import AuditEntry
+from cti.campaigns.models import Campaign, CampaignAttempt, CampaignContact, DoNotCall
 from cti.calls.models import Call, CallAgentLeg
 from cti.customers.models import Customer, CustomerPhone, Product
 from cti.dispatch.models import CompletionPart, CompletionReport, Engineer, ServiceOutlet, ServiceRegion
@@ -24,7 +25,8 @@ from cti.tickets.models import (
 from cti.users.models import User, WebSession
 
 __all__ = [
-    "AppSecret", "AuditEntry", "Base", "BusinessCalendarRow", "CalendarDay", "Call", "CallAgentLeg", "CompletionPart",
+    "AppSecret", "AuditEntry", "Base", "BusinessCalendarRow", "CalendarDay", "Call", "CallAgentLeg", "Campaign",
+    "CampaignAttempt", "CampaignContact", "CompletionPart", "DoNotCall",
     "CompletionReport", "Customer", "CustomerPhone", "Engineer", "Escalation", "Product", "QueueTicketRule",
     "ServiceOutlet", "ServiceRegion", "SlaClock", "SlaPolicy", "Ticket", "TicketCall", "TicketCounter", "TicketEvent",
     "TicketNotification", "TicketSearch", "User", "WebSession", "WebhookDelivery",
