@@ -23,8 +23,11 @@ from functools import partial
 from aiohttp import web
 
 from cti.ami.bridge import AmiBridge
+from cti.ami.protocol import AmiActionError, AmiDisconnected, AmiNotConnected, AmiTimeout
 from cti.ami.tracker import CallTracker
 from cti.bus import Bus
+from cti.campaigns.dialer import DIAL_SECONDS, NOT_SENT, REFUSED, SENT, DialRequest, Dialer
+from cti.campaigns.policy import UNKNOWN
 from cti.config import Settings
 from cti.customers.pop import PopService
 from cti.http import keys
@@ -32,6 +35,7 @@ from cti.push import Hub
 from cti.scheduler import Scheduler
 from cti.store import Database, utcnow
 from cti.tickets import webhook
+from cti.tickets.calendar import ChinaHolidays
 from cti.tickets.desk import TicketDesk
 from cti.worker.ami_proxy import AmiProcess
 from cti.worker.proxy import WriterProcess
@@ -63,6 +67,7 @@ class Service:
     escalations: EscalationEngine | None = None
     ticket_push: TicketPush | None = None
     timers: SlaTimers | None = None
+    dialer: Dialer | None = None
     webhooks: webhook.WebhookSender | None = None
     scheduler: Scheduler | None = None
     clock: Callable[[], dt.datetime] = utcnow  # the tickets' "now" (tests move it)
@@ -87,6 +92,7 @@ class Service:
         self.bus.subscribe("pops", self.pops.handle_batch, batch_max=POP_BATCH_MAX)
         self.tickets = TicketDesk(self.db, self.bus.publish_many, self.settings.zone, clock=self.clock)
         self._wire_ticket_timers()
+        self._wire_campaigns()
         if self.settings.ami_process:  # the AMI stream on a core of its own
             self.bridge = AmiProcess(self.settings, self.bus.publish_many)
         else:
@@ -109,6 +115,31 @@ class Service:
         if hook is not None:
             self.webhooks = webhook.WebhookSender(self.db, hook, self.clock)
             self.scheduler.every("webhooks", WEBHOOK_SECONDS, self.webhooks.run)
+
+    def _wire_campaigns(self) -> None:
+        """The dialer: a scheduler job claiming and placing due calls, a subscriber landing their outcomes."""
+        assert self.scheduler is not None
+        self.dialer = Dialer(self.db, self._place, zone=self.settings.timezone, holidays=ChinaHolidays(),
+                             clock=self.clock)
+        self.bus.subscribe("campaigns", self.dialer.handle_batch, batch_max=POP_BATCH_MAX)
+        self.scheduler.every("campaign_dialer", DIAL_SECONDS, self.dialer.tick)
+
+    async def _place(self, request: DialRequest) -> str:
+        """One Originate through the PBX gateway, and what became of it (cti.campaigns.dialer's words)."""
+        gateway = getattr(self.bridge, "gateway", None)
+        if gateway is None:
+            return NOT_SENT
+        try:
+            await gateway.originate(channel=request.channel, context=request.context, exten="s",
+                                    caller_id=request.caller_id, variables=request.variables,
+                                    action_id=request.action_id)
+        except AmiNotConnected:
+            return NOT_SENT  # nothing left this process
+        except (AmiDisconnected, AmiTimeout):
+            return UNKNOWN  # on the wire when the connection went: it may ring
+        except (AmiActionError, ValueError):
+            return REFUSED
+        return SENT
 
     async def start(self) -> None:
         if self.writers is not None:

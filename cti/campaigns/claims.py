@@ -62,6 +62,14 @@ def policy_of(campaign: Campaign) -> RetryPolicy:
     return RetryPolicy({k: Retry(dt.timedelta(seconds=float(v[0])), int(v[1])) for k, v in campaign.retry.items()})
 
 
+def anything_due(session: Session, now: dt.datetime) -> bool:
+    """A read, before the claim's write transaction: is any contact of a running campaign due?"""
+    running = select(Campaign.id).where(Campaign.state == "running")
+    return session.scalar(select(CampaignContact.id).where(
+        CampaignContact.campaign_id.in_(running), CampaignContact.state == "pending", CampaignContact.next_at <= now)
+        .limit(1)) is not None
+
+
 def claim_due(session: Session, now: dt.datetime, *, holidays: HolidaySource | None, default_zone: str,
               limit: int = 100, claimer: str = CLAIMER) -> list[Claim]:
     """The contacts to dial now, claimed (see the module's docstring); at most ``limit`` in all."""
@@ -115,12 +123,13 @@ def _claim_for(session: Session, campaign: Campaign, now: dt.datetime, holidays:
 
 
 def _paced(campaign: Campaign, now: dt.datetime) -> int:
-    """How many claims pacing allows now: one a ``60 / per_minute`` seconds since the latest claim."""
+    """How many claims pacing allows now: one a ``60 / per_minute`` seconds since the latest claim (the
+    dialer looks every second, so a fast campaign takes several at a time)."""
     if campaign.per_minute <= 0:
         return 0
-    if campaign.last_dial_at is None:
-        return 1
     interval = 60.0 / campaign.per_minute
+    if campaign.last_dial_at is None:  # the first claims: a second's worth, at least one
+        return max(1, int(1.0 // interval))
     return int((now - campaign.last_dial_at).total_seconds() // interval)
 
 
@@ -152,6 +161,20 @@ def _close(contact: CampaignContact, state: str, now: dt.datetime) -> None:
     contact.state, contact.next_at, contact.updated_at = state, None, now
     if state == "do_not_call":
         contact.outcome = "do_not_call"
+
+
+def release(session: Session, action_id: str, now: dt.datetime, *, delay: dt.timedelta = dt.timedelta(seconds=30)) -> bool:
+    """An Originate that was certainly never sent (no PBX connection at the time): its attempt is removed
+    and the contact is due again after ``delay``; nothing was dialled, so nothing is counted."""
+    attempt = session.scalars(select(CampaignAttempt).where(CampaignAttempt.action_id == action_id,
+                                                            CampaignAttempt.state == "claimed")).first()
+    if attempt is None:
+        return False
+    contact = session.get(CampaignContact, attempt.contact_id, with_for_update=True)
+    assert contact is not None
+    session.delete(attempt)
+    contact.state, contact.attempts, contact.next_at, contact.updated_at = "pending", attempt.number - 1, now + delay, now
+    return True
 
 
 def dialled(session: Session, attempt_ids: Iterable[int], now: dt.datetime) -> None:

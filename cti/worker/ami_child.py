@@ -22,12 +22,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 from typing import Any
 
 from cti.ami.bridge import AmiBridge
 from cti.ami.tracker import CallTracker
-from cti.worker.channel import ChannelClosed, pipes, receive, send
+from cti.worker.channel import ChannelClosed, receive, run_child, send
 
 log = logging.getLogger("cti.worker.ami")
 STATUS_SECONDS = 1.0
@@ -84,15 +83,5 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             pass
 
 
-def main() -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    async def run() -> None:
-        reader, writer = await pipes()
-        await serve(reader, writer)
-
-    asyncio.run(run())
-
-
 if __name__ == "__main__":
-    main()
+    run_child(serve)

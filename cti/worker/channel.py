@@ -16,9 +16,12 @@ from outside ever travels this way.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import pickle
 import struct
+import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 HEADER = struct.Struct(">I")
@@ -61,3 +64,15 @@ async def pipes() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(0, "rb", 0))
     transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, os.fdopen(1, "wb", 0))
     return reader, asyncio.StreamWriter(transport, protocol, None, loop)
+
+
+def run_child(serve: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]) -> None:
+    """A worker process's ``__main__``: logs to stderr (as the service's), its stdin and stdout as the
+    channel, ``serve`` until the service says stop or goes away."""
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def run() -> None:
+        reader, writer = await pipes()
+        await serve(reader, writer)
+
+    asyncio.run(run())

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 from typing import Any
 
 import cti.store.models  # noqa: F401  (every table: the tickets' foreign keys name dispatch's)
 from cti.bus import Bus
 from cti.store import Database
-from cti.worker.channel import ChannelClosed, pipes, receive, send
+from cti.worker.channel import ChannelClosed, receive, run_child, send
 from cti.worker.writers import subscribe_writers
 
 log = logging.getLogger("cti.worker")
@@ -55,15 +54,5 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         await db.close()
 
 
-def main() -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    async def run() -> None:
-        reader, writer = await pipes()
-        await serve(reader, writer)
-
-    asyncio.run(run())
-
-
 if __name__ == "__main__":
-    main()
+    run_child(serve)

@@ -54,6 +54,25 @@ async def eventually(predicate: Callable[[], Any], timeout: float = 5.0, what: s
         await asyncio.sleep(0.01)
 
 
+async def watched_service(db: Any, port: int, **overrides: Any) -> Any:
+    """The whole service on ``db`` against the PBX on ``port``, started; every event of its bus is kept
+    in ``service.seen`` (a subscriber of its own)."""
+    from cti.app import Service
+
+    url = db.url.render_as_string(hide_password=False)
+    service = Service(settings=ami_settings(port, database_url=url, **overrides), db=db)
+    service.wire()
+    seen: list = []
+
+    async def watch(event: Any) -> None:
+        seen.append(event)
+
+    service.bus.subscribe("watch", watch)
+    service.seen = seen
+    await service.start()
+    return service
+
+
 def of_type(events: list, name: str, call_id: str | None = None) -> list:
     return [e for e in events if type(e).__name__ == name and (call_id is None or e.call_id == call_id)]
 

@@ -11,8 +11,7 @@ import signal
 import pytest
 from sqlalchemy import select
 
-from ami_support import ami_settings, eventually, no_leaks, sim  # noqa: F401  (fixtures)
-from cti.app import Service
+from ami_support import eventually, no_leaks, sim, watched_service  # noqa: F401  (fixtures)
 from cti.calls.models import Call
 from cti.events import AgentRinging, CallAnswered, CallEnded, CallOffered
 from tests.integration.domains.helpers import add_customer
@@ -31,17 +30,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.fixture
 async def service(db, sim):
-    url = db.url.render_as_string(hide_password=False)
-    svc = Service(settings=ami_settings(sim.port, database_url=url, ami_process=True), db=db)
-    svc.wire()
-    seen: list = []
-
-    async def watch(event):
-        seen.append(event)
-
-    svc.bus.subscribe("watch", watch)
-    svc.seen = seen
-    await svc.start()
+    svc = await watched_service(db, sim.port, ami_process=True)
     await eventually(lambda: svc.bridge.synced, what="the AMI process connected and resynced")
     yield svc
     pid = svc.bridge.pid

@@ -9,7 +9,7 @@ import signal
 import pytest
 from sqlalchemy import select
 
-from ami_support import ami_settings, eventually, no_leaks, sim  # noqa: F401  (fixtures)
+from ami_support import ami_settings, eventually, no_leaks, sim, watched_service  # noqa: F401  (fixtures)
 from cti.app import Service
 from cti.calls.models import Call
 from cti.events import TicketOpened
@@ -24,17 +24,7 @@ CALLER = "+8613800138000"
 
 @pytest.fixture
 async def service(db, sim):
-    url = db.url.render_as_string(hide_password=False)
-    svc = Service(settings=ami_settings(sim.port, database_url=url, writer_process=True), db=db)
-    svc.wire()
-    seen: list = []
-
-    async def watch(event):
-        seen.append(event)
-
-    svc.bus.subscribe("watch", watch)
-    svc.seen = seen
-    await svc.start()
+    svc = await watched_service(db, sim.port, writer_process=True)
     await eventually(lambda: svc.bridge.state == "connected" and svc.bridge.resyncs >= 1, what="service connected")
     yield svc
     await svc.stop()
