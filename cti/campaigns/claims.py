@@ -99,6 +99,7 @@ def _claim_for(session: Session, campaign: Campaign, now: dt.datetime, holidays:
         return []
     window = window_of(campaign, holidays)
     claims: list[Claim] = []
+    # more than the room: some may be set aside (do-not-call, outside the window); the rest wait a round
     due = session.scalars(select(CampaignContact).where(
         CampaignContact.campaign_id == campaign.id, CampaignContact.state == "pending", CampaignContact.next_at <= now)
         .order_by(CampaignContact.next_at, CampaignContact.id).limit(room * 4 + 10))

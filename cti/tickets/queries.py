@@ -129,7 +129,10 @@ def list_tickets(session: Session, f: Filters, *, page_size: int = PAGE_SIZE) ->
     page = max(1, f.page)
     stmt = (narrow(select(*_BRIEF_COLUMNS).where(*conditions)).order_by(*_order(f, search))
             .offset((page - 1) * page_size).limit(page_size))
-    read = lambda: session.execute(stmt).all()  # noqa: E731
+
+    def read() -> list[Any]:
+        return list(session.execute(stmt).all())
+
     rows = search.page(session, read, common=total > cap) if search else read()
     return [brief(r) | {"customer_id": r.customer_id} for r in rows], total
 
