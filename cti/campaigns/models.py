@@ -17,7 +17,9 @@ from cti.store.base import Base, UTCDateTime, utcnow
 
 KINDS = ("callback", "survey", "notification", "list")
 STATES = ("draft", "running", "paused", "finished")
-CONTACT_STATES = ("pending", "dialling", "done", "exhausted", "unknown", "do_not_call", "cancelled")
+CONTACT_STATES = ("pending", "dialling", "done", "exhausted", "unknown", "do_not_call", "cancelled", "assigned")
+FEEDS = ("", "abandoned", "scheduled", "resolved", "notifications")  # what fills a campaign by itself
+SOURCES = ("abandoned", "agent", "resolved", "notification", "import", "manual")  # where a contact came from
 BUSY_ATTEMPTS = ("claimed", "dialled")  # the lines a campaign is using: its concurrency is counted from these
 _PENDING = "state = 'pending'"
 _BUSY = "state IN ('claimed', 'dialled')"
@@ -40,6 +42,8 @@ class Campaign(Base):
     max_concurrent: Mapped[int] = mapped_column(Integer, default=5)
     per_minute: Mapped[float] = mapped_column(Float, default=30.0)
     retry: Mapped[dict] = mapped_column(JSON, default=dict)  # {"busy": [600, 3], …} outcome → [seconds, attempts]
+    feed: Mapped[str] = mapped_column(String(20), default="")  # one of FEEDS: the source adding contacts by itself
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)  # the feed's settings, e.g. {"delay_minutes": 120}
     starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_dial_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # pacing: the latest claim
@@ -67,6 +71,12 @@ class CampaignContact(Base):
     language: Mapped[str] = mapped_column(String(8), default="")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # one of SOURCES
+    reason: Mapped[str] = mapped_column(String(500), default="")  # shown on the pop of a callback
+    origin_call_id: Mapped[str] = mapped_column(String(64), default="")  # the call it came from (abandoned, pop)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    owner_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # owner-only until then, anyone's after
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_notifications.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(12), default="pending")
     outcome: Mapped[str] = mapped_column(String(20), default="")  # of the latest attempt
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -109,3 +119,25 @@ class DoNotCall(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     added_by: Mapped[str] = mapped_column(String(64), default="")
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveyRating(Base):
+    """A satisfaction rating (回访), stored once per contact and linked to what it rates."""
+
+    __tablename__ = "survey_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("campaign_contacts.id", ondelete="CASCADE"), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    action_id: Mapped[str] = mapped_column(String(40), default="")  # the attempt it was keyed in ("" by a form)
+    rating: Mapped[int] = mapped_column(Integer)  # 1 (very unhappy) … 5 (very happy)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    agent: Mapped[str] = mapped_column(String(64), default="", index=True)  # who resolved the ticket
+    engineer_id: Mapped[int | None] = mapped_column(ForeignKey("engineers.id", ondelete="SET NULL"), index=True)
+    product_model: Mapped[str] = mapped_column(String(100), default="", index=True)
+    service_type: Mapped[str] = mapped_column(String(20), default="")
+    channel: Mapped[str] = mapped_column(String(8), default="ivr")  # ivr | form (an agent's manual call)
+    comment: Mapped[str] = mapped_column(String(1000), default="")
+    keyed_by: Mapped[str] = mapped_column(String(64), default="")  # the agent who filled the form
+    keyed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
