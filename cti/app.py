@@ -27,6 +27,7 @@ from cti.ami.protocol import AmiActionError, AmiDisconnected, AmiNotConnected, A
 from cti.ami.tracker import CallTracker
 from cti.bus import Bus
 from cti.campaigns.dialer import DIAL_SECONDS, NOT_SENT, REFUSED, SENT, DialRequest, Dialer
+from cti.campaigns.reconcile import RECONCILE_SECONDS, LiveChannel, Reconciler, live_channels
 from cti.campaigns.policy import UNKNOWN
 from cti.config import Settings
 from cti.customers.pop import PopService
@@ -68,6 +69,7 @@ class Service:
     ticket_push: TicketPush | None = None
     timers: SlaTimers | None = None
     dialer: Dialer | None = None
+    reconciler: Reconciler | None = None
     webhooks: webhook.WebhookSender | None = None
     scheduler: Scheduler | None = None
     clock: Callable[[], dt.datetime] = utcnow  # the tickets' "now" (tests move it)
@@ -123,6 +125,24 @@ class Service:
                              clock=self.clock)
         self.bus.subscribe("campaigns", self.dialer.handle_batch, batch_max=POP_BATCH_MAX)
         self.scheduler.every("campaign_dialer", DIAL_SECONDS, self.dialer.tick)
+        self.reconciler = Reconciler(self.db, self._live_attempts, self.dialer.land, link=self._pbx_login,
+                                     clock=self.clock)
+        self.scheduler.every("campaign_reconcile", RECONCILE_SECONDS, self.reconciler.run)
+
+    def _pbx_login(self) -> object | None:
+        """Our current PBX login (changes with each login, and with a restarted AMI process); None if not synced."""
+        if self.bridge is None or not self.bridge.synced():
+            return None
+        status = self.bridge.status()
+        return (status.get("process", {}).get("pid"), status.get("connected_since"))
+
+    async def _live_attempts(self) -> dict[str, LiveChannel]:
+        """The PBX's channels now that carry a campaign attempt's ActionID (AMI ``Status`` with ``Variables``)."""
+        gateway = getattr(self.bridge, "gateway", None)
+        if gateway is None:
+            raise AmiNotConnected("no PBX gateway")
+        items = await gateway.channel_status(variables=[gateway.action_id_var])
+        return live_channels(items, gateway.action_id_var)
 
     async def _place(self, request: DialRequest) -> str:
         """One Originate through the PBX gateway, and what became of it (cti.campaigns.dialer's words)."""

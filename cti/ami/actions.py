@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,11 +231,17 @@ class AmiGateway:
         """Same as :meth:`queue_status` (the gateway's ``status`` in DESIGN.md is the queues' status)."""
         return await self.queue_status(queue)
 
-    async def channel_status(self, channel: str | None = None) -> list[dict[str, str]]:
-        """AMI ``Status``: one ``Status`` item per channel (or the one named)."""
+    async def channel_status(self, channel: str | None = None, *, variables: Sequence[str] = ()) -> list[dict[str, str]]:
+        """AMI ``Status``: one ``Status`` item per channel (or the one named), each with a
+        ``Variable: NAME=value`` line per name in ``variables`` (``NAME=(null)`` when unset)."""
         fields = {"Action": "Status"}
         if channel:
             fields["Channel"] = check_value("Channel", channel)
+        if variables:
+            for name in variables:
+                if not _VARIABLE.match(name):
+                    raise ValueError(f"AMI field 'Variables' has an invalid name {name[:40]!r}")
+            fields["Variables"] = ",".join(variables)
         return await self._list(fields)
 
     async def core_show_channels(self) -> list[dict[str, str]]:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cti.store.base import Base, UTCDateTime
 
 
+_ORIGINATED = "action_id <> ''"
+
+
 class Call(Base):
     __tablename__ = "calls"
+    __table_args__ = (  # campaign attempts are reconciled by their ActionID (only originated calls have one)
+        Index("ix_calls_action_id", "action_id", sqlite_where=text(_ORIGINATED), postgresql_where=text(_ORIGINATED)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[str] = mapped_column(String(64), unique=True)  # Asterisk Linkedid

@@ -90,7 +90,7 @@ class Dialer:
             elif result == NOT_SENT:
                 await self._db.write(release, claim.action_id, self._clock())
             else:
-                await self._land(claim.action_id, FAILED if result == REFUSED else UNKNOWN)
+                await self.land(claim.action_id, FAILED if result == REFUSED else UNKNOWN)
         await self._db.write(dialled, sent, self._clock())
         self.placed += len(sent)
         return len(claims)
@@ -100,14 +100,16 @@ class Dialer:
         for event in events:
             kind = type(event)
             if kind is OriginateFailed and event.action_id.startswith(ACTION_PREFIX):
-                await self._land(event.action_id, outcome_of_cause(event.cause), cause=event.cause)
+                await self.land(event.action_id, outcome_of_cause(event.cause), cause=event.cause)
             elif (kind is CallEnded and event.action_id.startswith(ACTION_PREFIX)
                   and event.disposition is not Disposition.FAILED):  # a failed one: its OriginateFailed says why
                 answered = event.answered_at is not None
-                await self._land(event.action_id, "answered" if answered else NO_ANSWER, call_id=event.call_id)
+                await self.land(event.action_id, "answered" if answered else NO_ANSWER, call_id=event.call_id)
 
-    async def _land(self, action_id: str, outcome: str, **extra: Any) -> None:
+    async def land(self, action_id: str, outcome: str, **extra: Any) -> dict[str, Any] | None:
+        """Record an attempt's outcome once (None when it had one already); the reconciler lands through here too."""
         moved = await self._db.write(record_outcome, action_id, outcome, self._clock(), holidays=self._holidays,
                                      default_zone=self._zone, **extra)
         if moved is not None:
             self.outcomes += 1
+        return moved

@@ -7,7 +7,8 @@ Create Date: 2026-12-02 04:25:06.283862
 What fills the campaigns by itself (``campaigns.feed`` and its ``rules``: abandoned calls, callbacks
 agents schedule, resolved tickets, notification items), where each contact came from and why (shown on
 the callback's pop), who owns an agent's callback and until when, and the satisfaction ratings, one
-per contact. Columns added to existing rows get server defaults (they are NOT NULL).
+per contact; the call log indexed by ActionID (attempts are reconciled by it). Columns added to
+existing rows get server defaults (they are NOT NULL).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -21,6 +22,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index('ix_calls_action_id', 'calls', ['action_id'], unique=False,
+                    sqlite_where=sa.text("action_id <> ''"), postgresql_where=sa.text("action_id <> ''"))
     op.create_table('survey_ratings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -71,6 +74,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_calls_action_id', table_name='calls', sqlite_where=sa.text("action_id <> ''"),
+                  postgresql_where=sa.text("action_id <> ''"))
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_column('rules')
         batch_op.drop_column('feed')
