@@ -111,6 +111,7 @@ class AgentRinging:
     queue: str  # "" for a direct dial (e.g. after a transfer)
     caller_num: str  # the customer, never the agent phone's own caller ID
     caller_name: str
+    action_id: str = ""  # an originated call (a campaign's callback): its Originate's ActionID, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,13 +195,36 @@ class OriginateFailed:
 
 @dataclass(frozen=True, slots=True)
 class SurveyKeyed:
-    """The survey IVR reported a rating (``None`` when the customer keyed nothing)."""
+    """The survey IVR reported a rating (``None`` when the customer keyed nothing, or 9)."""
 
     call_id: str
     at: float
     campaign: str
     contact: str
     rating: int | None
+    action_id: str = ""  # the attempt (the UserEvent's ``Attempt``, else the call's Originate)
+    key: str = ""  # the key as reported: "1".."5", "9" (do not call me again) or "" (no valid key)
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationKeyed:
+    """The notification IVR reported the key pressed after the message ("1": put me through; "" none)."""
+
+    call_id: str
+    at: float
+    action_id: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDialled:
+    """A call placed from an agent's phone (preview callback, click-to-dial) dialled the customer:
+    ``dial_status`` is Asterisk's DIALSTATUS (ANSWER, BUSY, NOANSWER, CONGESTION, CHANUNAVAIL, CANCEL)."""
+
+    call_id: str
+    at: float
+    action_id: str
+    dial_status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +333,7 @@ class TicketCallLinked:
 
 # What happens to calls (the tracker's output): the writers of the call log and the linker take these.
 CALL_EVENTS = (CallOffered, CallerIdentified, CallQueued, AgentRinging, AgentRingEnded, CallAnswered, CallTransferred,
-               CallEnded, OriginateFailed, SurveyKeyed, AgentStateChanged)
+               CallEnded, OriginateFailed, SurveyKeyed, NotificationKeyed, CustomerDialled, AgentStateChanged)
 
 DomainEvent = (
     CallOffered
@@ -322,6 +346,8 @@ DomainEvent = (
     | CallEnded
     | OriginateFailed
     | SurveyKeyed
+    | NotificationKeyed
+    | CustomerDialled
     | AgentStateChanged
     | TicketOpened
     | TicketChanged
@@ -342,7 +368,8 @@ def _pickled_as_values(cls: type) -> None:
 
 
 for _cls in (CallOffered, CallerIdentified, CallQueued, AgentRinging, AgentRingEnded, CallAnswered, CallTransferred,
-             AgentLeg, CallEnded, OriginateFailed, SurveyKeyed, AgentStateChanged, TicketOpened, TicketChanged,
+             AgentLeg, CallEnded, OriginateFailed, SurveyKeyed, NotificationKeyed, CustomerDialled, AgentStateChanged,
+             TicketOpened, TicketChanged,
              TicketResolved, TicketEscalated, EscalationAcknowledged, SlaAlarm, TicketCallLinked):
     assert len(_cls.__slots__) > 1, _cls  # attrgetter of one name gives a value, not a tuple
     _pickled_as_values(_cls)

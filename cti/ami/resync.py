@@ -211,7 +211,7 @@ def _sync_agents(
             if ringing:
                 num, name = call.caller()
                 out.append(AgentRinging(call.call_id, now, ring.interface, ring.member_name,
-                                        ring.channel, ring.queue, num, name))  # fmt: skip
+                                        ring.channel, ring.queue, num, name, call.action_id))  # fmt: skip
         if bridged and ring.state not in (ANSWERED, DONE):
             tracker._answer_ring(call, ring, now, out, 0, 0)
 

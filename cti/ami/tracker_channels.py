@@ -141,7 +141,7 @@ class ChannelHandlers(TrackerBase):
         call.rings[dest_uid] = ring
         self._add_leg(call, dest_uid)
         num, name = call.caller()
-        out.append(AgentRinging(call.call_id, now, interface, interface, dest, "", num, name))
+        out.append(AgentRinging(call.call_id, now, interface, interface, dest, "", num, name, call.action_id))
 
     def _originate_dialled(self, msg: Msg, dest_uid: str, now: float, out: Out) -> None:
         call = self._call_of_leg(dest_uid, now)

@@ -1,4 +1,4 @@
-"""Queue handlers: callers joining/leaving, agents rung/answering/completing, member state, survey."""
+"""Queue handlers: callers joining/leaving, agents rung/answering/completing, member state, the IVRs' reports."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from cti.events import (
     AgentRinging,
     AgentStateChanged,
     CallQueued,
+    CustomerDialled,
     Direction,
+    NotificationKeyed,
     RingOutcome,
     SurveyKeyed,
 )
@@ -19,6 +21,10 @@ _MAX_MEMBERS = 10_000
 
 
 _RATINGS = {str(n): n for n in range(1, 6)}
+
+
+_USER_EVENTS = frozenset({"SurveyResult", "NotifyResult", "DialResult"})
+_SURVEY_KEYS = frozenset({"1", "2", "3", "4", "5", "9"})
 
 
 def survey_rating(value: object) -> int | None:
@@ -88,7 +94,7 @@ class QueueHandlers(TrackerBase):
         ring = Ring(uid, interface, member, channel, msg.get("Queue", call.queue), now)
         call.rings[uid] = ring
         num, name = call.caller()
-        out.append(AgentRinging(call.call_id, now, interface, member, channel, ring.queue, num, name))
+        out.append(AgentRinging(call.call_id, now, interface, member, channel, ring.queue, num, name, call.action_id))
 
     def _ring_of(self, call: Call, msg: Msg) -> Ring | None:
         ring = call.rings.get(msg.get("DestUniqueid", ""))
@@ -174,12 +180,23 @@ class QueueHandlers(TrackerBase):
         out.append(event)
 
     def _on_user_event(self, msg: Msg, now: float, out: Out) -> None:
-        if msg.get("UserEvent") != "SurveyResult":
+        """What the hotline's IVRs report (dialplans/hotline.conf): SurveyResult, NotifyResult, DialResult."""
+        name = msg.get("UserEvent")
+        if name not in _USER_EVENTS:
             return
         call = self._call_of(msg, now)
         call_id = call.call_id if call is not None else msg.get("Linkedid", "")
-        rating = survey_rating(msg.get("Rating"))
-        out.append(SurveyKeyed(call_id, now, msg.get("Campaign", ""), msg.get("Contact", ""), rating))
+        action_id = msg.get("Attempt", "") or (call.action_id if call is not None else "")
+        if name == "SurveyResult":
+            key = msg.get("Rating", "")
+            key = key if key in _SURVEY_KEYS else ""
+            out.append(SurveyKeyed(call_id, now, msg.get("Campaign", ""), msg.get("Contact", ""), survey_rating(key),
+                                   action_id, key))
+        elif name == "NotifyResult":
+            key = msg.get("Key", "")
+            out.append(NotificationKeyed(call_id, now, action_id, key if key.isdigit() and len(key) == 1 else ""))
+        else:
+            out.append(CustomerDialled(call_id, now, action_id, msg.get("DialStatus", "").upper()[:20]))
 
 
 def _dnis(exten: str) -> str:

@@ -437,7 +437,9 @@ def test_survey_rating_is_keyed_once(
 ) -> None:
     evs = call_events(file, call_id)
     assert names(evs) == ["CallOffered", "SurveyKeyed", "CallEnded"]
-    assert evs[1] == SurveyKeyed(call_id, evs[1].at, "csat-2026-08", number, rating)
+    # the recorded [survey] context reports no Attempt: the call's Originate (its response came first) names it
+    key = str(rating) if rating else ""
+    assert evs[1] == SurveyKeyed(call_id, evs[1].at, "csat-2026-08", number, rating, action_id, key)
     ended = evs[2]
     assert (ended.direction, ended.caller_num, ended.action_id) == (Direction.OUTBOUND, number, action_id)
     # the customer picked up; no agent, no queue
