@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from aiohttp import web
 
@@ -26,7 +27,9 @@ from cti.ami.bridge import AmiBridge
 from cti.ami.protocol import AmiActionError, AmiDisconnected, AmiNotConnected, AmiTimeout
 from cti.ami.tracker import CallTracker
 from cti.bus import Bus
+from cti.campaigns import callbacks
 from cti.campaigns.dialer import DIAL_SECONDS, NOT_SENT, REFUSED, SENT, DialRequest, Dialer
+from cti.campaigns.feeds import CampaignFeeds
 from cti.campaigns.reconcile import RECONCILE_SECONDS, LiveChannel, Reconciler, live_channels
 from cti.campaigns.policy import UNKNOWN
 from cti.config import Settings
@@ -37,6 +40,7 @@ from cti.scheduler import Scheduler
 from cti.store import Database, utcnow
 from cti.tickets import webhook
 from cti.tickets.calendar import ChinaHolidays
+from cti.tickets.campaign_results import CampaignResults
 from cti.tickets.desk import TicketDesk
 from cti.worker.ami_proxy import AmiProcess
 from cti.worker.proxy import WriterProcess
@@ -50,6 +54,7 @@ STOP_DRAIN_SECONDS = 10.0
 POP_BATCH_MAX = 1000  # events the pops take at once; their ringing callers are looked up together (never waits)
 WEBHOOK_SECONDS = 5.0  # how often due webhook deliveries are looked for
 OPTIMIZE_SECONDS = 6 * 3600.0  # how often SQLite refreshes its planner statistics (PRAGMA optimize)
+NOTIFICATION_FEED_SECONDS = 60.0  # how often new notification items become automatic calls
 
 
 @dataclass
@@ -70,6 +75,8 @@ class Service:
     timers: SlaTimers | None = None
     dialer: Dialer | None = None
     reconciler: Reconciler | None = None
+    feeds: CampaignFeeds | None = None
+    campaign_results: CampaignResults | None = None
     webhooks: webhook.WebhookSender | None = None
     scheduler: Scheduler | None = None
     clock: Callable[[], dt.datetime] = utcnow  # the tickets' "now" (tests move it)
@@ -90,7 +97,8 @@ class Service:
                                batch_wait=CALL_LOG_BATCH_WAIT)
         else:
             subscribe_writers(self.bus, self.db, self.settings, self.bus.publish_many, clock=self.clock)
-        self.pops = PopService(self.db, self.hub, self.normalise, self.settings.zone, self.settings.language)
+        self.pops = PopService(self.db, self.hub, self.normalise, self.settings.zone, self.settings.language,
+                               origin_of=self._call_origin)
         self.bus.subscribe("pops", self.pops.handle_batch, batch_max=POP_BATCH_MAX)
         self.tickets = TicketDesk(self.db, self.bus.publish_many, self.settings.zone, clock=self.clock)
         self._wire_ticket_timers()
@@ -122,16 +130,27 @@ class Service:
         """The dialer: a scheduler job claiming and placing due calls, a subscriber landing their outcomes."""
         assert self.scheduler is not None
         self.dialer = Dialer(self.db, self._place, zone=self.settings.timezone, holidays=ChinaHolidays(),
-                             clock=self.clock)
+                             clock=self.clock, language=self.settings.language, publish=self.bus.publish_many)
         self.bus.subscribe("campaigns", self.dialer.handle_batch, batch_max=POP_BATCH_MAX)
         self.scheduler.every("campaign_dialer", DIAL_SECONDS, self.dialer.tick)
+        self.feeds = CampaignFeeds(self.db, lambda raw: self.normalise(raw), zone=self.settings.zone,
+                                   language=self.settings.language, clock=self.clock)
+        self.bus.subscribe("campaign_feeds", self.feeds.handle_batch, batch_max=POP_BATCH_MAX)
+        self.scheduler.every("campaign_notifications", NOTIFICATION_FEED_SECONDS, self.feeds.notifications)
+        assert self.tickets is not None
+        self.campaign_results = CampaignResults(self.db, self.tickets)
+        self.bus.subscribe("campaign_results", self.campaign_results.handle_batch, batch_max=POP_BATCH_MAX)
         self.reconciler = Reconciler(self.db, self._live_attempts, self.dialer.land, link=self._pbx_login,
                                      clock=self.clock)
         self.scheduler.every("campaign_reconcile", RECONCILE_SECONDS, self.reconciler.run)
 
+    async def _call_origin(self, action_id: str) -> dict[str, Any] | None:
+        """Why a campaign's call was made (a callback's reason and ticket), for its pop."""
+        return await self.db.read(callbacks.origin, action_id)
+
     def _pbx_login(self) -> object | None:
         """Our current PBX login (changes with each login, and with a restarted AMI process); None if not synced."""
-        if self.bridge is None or not self.bridge.synced():
+        if self.bridge is None or not self.bridge.synced:
             return None
         status = self.bridge.status()
         return (status.get("process", {}).get("pid"), status.get("connected_since"))

@@ -331,6 +331,35 @@ class TicketCallLinked:
     repeat: bool  # an inbound call about the ticket: complaint escalation counts it
 
 
+# -- what the campaigns' calls came to (published by cti.campaigns after its transaction commits) ------
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRated:
+    """A satisfaction rating was stored (once per contact); the tickets domain opens a complaint for ≤ 2."""
+
+    at: float
+    rating_id: int
+    rating: int
+    ticket_id: int | None
+    customer_id: int | None
+    product_model: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationCallEnded:
+    """An automatic notification call's attempt ended; the tickets domain counts it on the notification
+    item, done when the customer heard the message."""
+
+    at: float
+    notification_id: int
+    attempt: int
+    outcome: str
+    heard: bool  # the customer answered and the message played
+    final: bool  # no further attempt will be made
+
+
 # What happens to calls (the tracker's output): the writers of the call log and the linker take these.
 CALL_EVENTS = (CallOffered, CallerIdentified, CallQueued, AgentRinging, AgentRingEnded, CallAnswered, CallTransferred,
                CallEnded, OriginateFailed, SurveyKeyed, NotificationKeyed, CustomerDialled, AgentStateChanged)

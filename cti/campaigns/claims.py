@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cti.campaigns.models import BUSY_ATTEMPTS, Campaign, CampaignAttempt, CampaignContact, DoNotCall
@@ -62,19 +62,28 @@ def policy_of(campaign: Campaign) -> RetryPolicy:
     return RetryPolicy({k: Retry(dt.timedelta(seconds=float(v[0])), int(v[1])) for k, v in campaign.retry.items()})
 
 
+def _dialled_by_the_dialer():
+    """The campaigns the dialer dials by itself: running, not preview (an agent starts those calls)."""
+    return select(Campaign.id).where(Campaign.state == "running", Campaign.mode != "preview")
+
+
+def _free_of_owner(now: dt.datetime):
+    """Not an owner-only callback still in its owner's time (the owner calls it from their list)."""
+    return or_(CampaignContact.owner_until.is_(None), CampaignContact.owner_until <= now)
+
+
 def anything_due(session: Session, now: dt.datetime) -> bool:
-    """A read, before the claim's write transaction: is any contact of a running campaign due?"""
-    running = select(Campaign.id).where(Campaign.state == "running")
+    """A read, before the claim's write transaction: is any contact the dialer may dial due?"""
     return session.scalar(select(CampaignContact.id).where(
-        CampaignContact.campaign_id.in_(running), CampaignContact.state == "pending", CampaignContact.next_at <= now)
-        .limit(1)) is not None
+        CampaignContact.campaign_id.in_(_dialled_by_the_dialer()), CampaignContact.state == "pending",
+        CampaignContact.next_at <= now, _free_of_owner(now)).limit(1)) is not None
 
 
 def claim_due(session: Session, now: dt.datetime, *, holidays: HolidaySource | None, default_zone: str,
               limit: int = 100, claimer: str = CLAIMER) -> list[Claim]:
     """The contacts to dial now, claimed (see the module's docstring); at most ``limit`` in all."""
     claims: list[Claim] = []
-    running = session.scalars(select(Campaign.id).where(Campaign.state == "running").order_by(Campaign.id)).all()
+    running = session.scalars(_dialled_by_the_dialer().order_by(Campaign.id)).all()
     for campaign_id in running:
         if len(claims) >= limit:
             break
@@ -101,12 +110,12 @@ def _claim_for(session: Session, campaign: Campaign, now: dt.datetime, holidays:
     claims: list[Claim] = []
     # more than the room: some may be set aside (do-not-call, outside the window); the rest wait a round
     due = session.scalars(select(CampaignContact).where(
-        CampaignContact.campaign_id == campaign.id, CampaignContact.state == "pending", CampaignContact.next_at <= now)
-        .order_by(CampaignContact.next_at, CampaignContact.id).limit(room * 4 + 10))
+        CampaignContact.campaign_id == campaign.id, CampaignContact.state == "pending", CampaignContact.next_at <= now,
+        _free_of_owner(now)).order_by(CampaignContact.next_at, CampaignContact.id).limit(room * 4 + 10))
     for contact in due:
         if len(claims) >= room:
             break
-        if _blocked(session, contact.e164):
+        if blocked(session, contact.e164):
             _close(contact, "do_not_call", now)
             continue
         zones = zones_of(contact.e164, default_zone)
@@ -115,7 +124,7 @@ def _claim_for(session: Session, campaign: Campaign, now: dt.datetime, holidays:
             if contact.next_at is None:
                 _close(contact, "exhausted", now)
             continue
-        claim = _take(session, campaign, contact, now, claimer)
+        claim = take(session, campaign, contact, now, claimer)
         if claim is not None:
             claims.append(claim)
     if claims:
@@ -134,12 +143,12 @@ def _paced(campaign: Campaign, now: dt.datetime) -> int:
     return int((now - campaign.last_dial_at).total_seconds() // interval)
 
 
-def _blocked(session: Session, e164: str) -> bool:
+def blocked(session: Session, e164: str) -> bool:
     """On the do-not-call list now (read in the claim's transaction, so an entry made a moment ago counts)."""
     return session.scalar(select(DoNotCall.e164).where(DoNotCall.e164 == e164)) is not None
 
 
-def _take(session: Session, campaign: Campaign, contact: CampaignContact, now: dt.datetime,
+def take(session: Session, campaign: Campaign, contact: CampaignContact, now: dt.datetime,
           claimer: str) -> Claim | None:
     """The conditional update that claims one contact, and its attempt row; None if someone else has it."""
     taken = session.execute(
@@ -206,10 +215,14 @@ def record_outcome(session: Session, action_id: str, outcome: str, now: dt.datet
         contact.state = "done"
     elif outcome == "unknown":
         contact.state = "unknown"  # a person decides: never dialled again by itself
+    elif outcome == "do_not_call":
+        contact.state = "do_not_call"
     else:
         retry_at = None if outcome in FINAL else policy_of(campaign).next_attempt(
             outcome, attempts=contact.attempts, ended_at=now)
         if retry_at is not None:
             retry_at = window_of(campaign, holidays).next_open(retry_at, zones_of(contact.e164, default_zone))
         contact.state, contact.next_at = ("pending", retry_at) if retry_at is not None else ("exhausted", None)
-    return {"contact_id": contact.id, "state": contact.state, "next_at": contact.next_at, "attempt": attempt.number}
+    return {"contact_id": contact.id, "state": contact.state, "next_at": contact.next_at, "attempt": attempt.number,
+            "outcome": outcome, "kind": campaign.kind, "notification_id": contact.notification_id,
+            "ticket_id": contact.ticket_id}

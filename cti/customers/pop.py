@@ -77,6 +77,8 @@ class AgentPop:
 class _Call:
     caller: Caller
     agents: dict[str, AgentPop] = field(default_factory=dict)  # interface -> its pop (kept when the number changes)
+    origin: dict[str, Any] | None = None  # a campaign's call (a callback): why it was made, for the pop
+    origin_of: str = ""  # the ActionID the origin was read for
 
 
 class PopService:
@@ -88,8 +90,10 @@ class PopService:
         tz: dt.tzinfo,
         language: str = "zh",
         clock: Callable[[], float] = time.monotonic,
+        origin_of: Callable[[str], Awaitable[dict[str, Any] | None]] | None = None,
     ) -> None:
         self._db = db
+        self._origin_of = origin_of  # a campaign call's ActionID → why it was made (cti.campaigns.callbacks)
         self._hub = hub
         self._normalise = normalise  # (raw, language): place and carrier in the reader's language
         self._tz = tz
@@ -204,6 +208,8 @@ class PopService:
     async def _ringing(self, event: AgentRinging) -> None:
         directory = await self._users_by_interface()
         call = await self._call_for(event)
+        if event.action_id and event.action_id != call.origin_of and self._origin_of is not None:
+            call.origin, call.origin_of = await self._origin_of(event.action_id), event.action_id
         targets = directory.get(event.interface, [])
         pop = call.agents.get(event.interface)
         if pop is None:
@@ -298,6 +304,8 @@ class PopService:
         }
         if pop.by:
             message["by"] = pop.by
+        if call.origin is not None:
+            message["origin"] = call.origin
         return message
 
     def _caller(self, caller: Caller, lang: str) -> dict[str, Any]:

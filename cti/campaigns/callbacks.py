@@ -1,0 +1,188 @@
+"""Callbacks agents work with: scheduling one, "my callbacks due", calling one now, and what a callback's
+pop says.
+
+A callback is a contact of a campaign of kind ``callback`` (an abandoned call's, fed by
+:mod:`cti.campaigns.feeds`, or one an agent scheduled: the ``scheduled`` feed's campaign). One an agent
+scheduled *for themselves* is owner-only until ``owner_minutes`` (default 30) after its time: the dialer
+leaves it to its owner meanwhile, then it is anyone's. "My callbacks due" lists what an agent should
+call now: their own due callbacks, and anyone's due in a *preview* campaign (a progressive campaign's are
+dialled by the dialer and queued). Calling one now claims it like the dialer does (:func:`claim_contact`),
+and rings the agent's phone first (``hotline-dial``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from cti.campaigns.claims import CLAIMER, Claim, blocked, take, window_of
+from cti.campaigns.feeds import SCHEDULED, add_contact, feed_campaign, language_for
+from cti.campaigns.models import BUSY_ATTEMPTS, Campaign, CampaignAttempt, CampaignContact
+from cti.campaigns.window import zones_of
+from cti.tickets.calendar import HolidaySource
+from cti.tickets.models import Ticket
+
+DEFAULT_OWNER_MINUTES = 30
+MAX_AHEAD = dt.timedelta(days=60)
+MAX_REASON = 500
+LIST_LIMIT = 200
+
+
+class CallbackError(ValueError):
+    """A callback that cannot be scheduled or called; ``code`` names why (translated by the pages)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    user_id: int
+    username: str
+    interface: str | None
+
+
+def schedule(session: Session, agent: Agent, *, e164: str | None, at: dt.datetime, owner_only: bool, reason: str,
+             now: dt.datetime, name: str = "", customer_id: int | None = None, ticket_id: int | None = None,
+             call_id: str = "", language: str = "zh") -> int:
+    """Schedule a callback at ``at`` (from the pop, a ticket or the call log); its contact's id."""
+    if e164 is None:
+        raise CallbackError("no_number")
+    if at < now - dt.timedelta(minutes=5):
+        raise CallbackError("in_the_past")
+    if at > now + MAX_AHEAD:
+        raise CallbackError("too_far", days=MAX_AHEAD.days)
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise CallbackError("reason_too_long", limit=MAX_REASON)
+    campaign = feed_campaign(session, SCHEDULED)
+    if campaign is None:
+        raise CallbackError("no_campaign")
+    minutes = float((campaign.rules or {}).get("owner_minutes", DEFAULT_OWNER_MINUTES))
+    contact_id = add_contact(
+        session, campaign, e164=e164, name=name[:200], customer_id=customer_id, ticket_id=ticket_id,
+        language=language_for(e164, language), source="agent", reason=reason, origin_call_id=call_id[:64],
+        owner_id=agent.user_id if owner_only else None,
+        owner_until=at + dt.timedelta(minutes=minutes) if owner_only else None,
+        data={"scheduled_by": agent.username}, dedupe_key=None, state="pending", next_at=max(at, now),
+        created_at=now)
+    assert contact_id is not None  # no dedupe key: never a conflict
+    return contact_id
+
+
+def _callback_campaigns():
+    return select(Campaign.id).where(Campaign.kind == "callback", Campaign.state.in_(("running", "paused")))
+
+
+def _mine(user_id: int, now: dt.datetime):
+    """Due callbacks this agent should call: their own, and anyone's in a preview campaign."""
+    preview = select(Campaign.id).where(Campaign.kind == "callback", Campaign.mode == "preview",
+                                        Campaign.state == "running")
+    anyones = and_(CampaignContact.campaign_id.in_(preview),
+                   or_(CampaignContact.owner_until.is_(None), CampaignContact.owner_until <= now))
+    return and_(CampaignContact.campaign_id.in_(_callback_campaigns()), CampaignContact.state == "pending",
+                CampaignContact.next_at <= now, or_(CampaignContact.owner_id == user_id, anyones))
+
+
+def due_count(session: Session, user_id: int, now: dt.datetime) -> int:
+    """The number in the console's header."""
+    return session.scalar(select(func.count()).select_from(CampaignContact).where(_mine(user_id, now))) or 0
+
+
+def due_for(session: Session, user_id: int, now: dt.datetime, *, upcoming: dt.timedelta = dt.timedelta(hours=12),
+            limit: int = LIST_LIMIT) -> dict[str, list[dict[str, Any]]]:
+    """An agent's callbacks: ``due`` now, and their own ``upcoming`` ones (the next hours)."""
+    due = session.scalars(select(CampaignContact).where(_mine(user_id, now))
+                          .order_by(CampaignContact.next_at, CampaignContact.id).limit(limit)).all()
+    later = session.scalars(select(CampaignContact).where(
+        CampaignContact.campaign_id.in_(_callback_campaigns()), CampaignContact.state == "pending",
+        CampaignContact.owner_id == user_id, CampaignContact.next_at > now, CampaignContact.next_at <= now + upcoming)
+        .order_by(CampaignContact.next_at).limit(limit)).all()
+    tickets = _ticket_numbers(session, [c.ticket_id for c in (*due, *later) if c.ticket_id])
+    return {"due": [_row(c, tickets, now) for c in due], "upcoming": [_row(c, tickets, now) for c in later]}
+
+
+def _ticket_numbers(session: Session, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids))).all())
+
+
+def _row(contact: CampaignContact, tickets: dict[int, str], now: dt.datetime) -> dict[str, Any]:
+    return {"id": contact.id, "e164": contact.e164, "name": contact.name, "customer_id": contact.customer_id,
+            "ticket": {"id": contact.ticket_id, "number": tickets.get(contact.ticket_id, "")} if contact.ticket_id
+            else None, "source": contact.source, "reason": contact.reason, "data": contact.data or {},
+            "next_at": contact.next_at, "overdue": contact.next_at is not None and contact.next_at < now,
+            "owner_only": contact.owner_until is not None and contact.owner_until > now,
+            "attempts": contact.attempts, "outcome": contact.outcome}
+
+
+def claim_contact(session: Session, contact_id: int, agent: Agent, now: dt.datetime, *,
+                  holidays: HolidaySource | None, default_zone: str, claimer: str = CLAIMER) -> Claim:
+    """An agent calls this callback now: claimed like the dialer claims (the campaign's row locked, its
+    lines counted, the do-not-call list and the callee's calling window checked)."""
+    if not agent.interface:
+        raise CallbackError("no_phone")
+    contact = session.get(CampaignContact, contact_id)
+    if contact is None:
+        raise CallbackError("unknown")
+    campaign = session.scalars(select(Campaign).where(Campaign.id == contact.campaign_id).with_for_update()).one()
+    if campaign.kind != "callback" or campaign.state != "running":
+        raise CallbackError("campaign_not_running")
+    if contact.state != "pending":
+        raise CallbackError("taken")
+    if contact.owner_id not in (None, agent.user_id) and contact.owner_until is not None and contact.owner_until > now:
+        raise CallbackError("not_yours")
+    if blocked(session, contact.e164):
+        raise CallbackError("do_not_call")
+    zones = zones_of(contact.e164, default_zone)
+    window = window_of(campaign, holidays)
+    if not window.is_open(now, zones):
+        raise CallbackError("outside_window", opens=window.next_open(now, zones))
+    busy = session.scalar(select(func.count()).select_from(CampaignAttempt).where(
+        CampaignAttempt.campaign_id == campaign.id, CampaignAttempt.state.in_(BUSY_ATTEMPTS))) or 0
+    if busy >= campaign.max_concurrent:
+        raise CallbackError("lines_full")
+    claim = take(session, campaign, contact, now, claimer)
+    if claim is None:
+        raise CallbackError("taken")
+    return claim
+
+
+def cancel(session: Session, contact_id: int, agent: Agent, now: dt.datetime, *, supervisor: bool = False) -> None:
+    """A callback no longer needed (the customer called again, or it was settled otherwise)."""
+    contact = session.get(CampaignContact, contact_id, with_for_update=True)
+    if contact is None or contact.source not in ("agent", "abandoned"):
+        raise CallbackError("unknown")
+    if not supervisor and contact.owner_id not in (None, agent.user_id):
+        raise CallbackError("not_yours")
+    moved = session.execute(update(CampaignContact).where(CampaignContact.id == contact_id,
+                                                          CampaignContact.state == "pending")
+                            .values(state="cancelled", outcome="cancelled", next_at=None, updated_at=now)
+                            .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise CallbackError("taken")
+
+
+def origin(session: Session, action_id: str) -> dict[str, Any] | None:
+    """What a campaign call's pop says about why it was made (None: not a campaign's call)."""
+    row = session.execute(select(CampaignContact, Campaign.kind, Campaign.name)
+                          .join(CampaignAttempt, CampaignAttempt.contact_id == CampaignContact.id)
+                          .join(Campaign, Campaign.id == CampaignContact.campaign_id)
+                          .where(CampaignAttempt.action_id == action_id)).first()
+    if row is None:
+        return None
+    contact, kind, name = row
+    tickets = _ticket_numbers(session, [contact.ticket_id] if contact.ticket_id else [])
+    data = contact.data or {}
+    return {"kind": kind, "campaign": name, "source": contact.source, "reason": contact.reason,
+            "queue": data.get("queue", ""), "waited": data.get("waited"), "scheduled_by": data.get("scheduled_by", ""),
+            "contact_id": contact.id, "attempt": contact.attempts,
+            "ticket": {"id": contact.ticket_id, "number": tickets.get(contact.ticket_id, "")}
+            if contact.ticket_id else None}

@@ -1,0 +1,100 @@
+"""Satisfaction follow-ups (回访): what a key in the survey IVR does, and the manual form.
+
+The survey context (dialplans/hotline.conf ``[hotline-survey]``) asks once, re-prompts once, then
+reports the key (:class:`~cti.events.SurveyKeyed`):
+
+* ``1``–``5``: the rating is stored once for the contact (a unique row in ``survey_ratings``) with
+  what it rates — the ticket, the agent who resolved it, the engineer, the product model — and the
+  attempt is ``answered``. A rating of 1 or 2 is announced (:class:`SurveyRated`) so the tickets
+  domain opens a complaint.
+* ``9``: the number goes on the do-not-call list (source ``survey``); the contact is ``do_not_call``.
+* nothing valid after the re-prompt: the attempt's outcome is ``no_input``, retried per the policy.
+
+An agent can also take a follow-up as a manual call and fill in the answers (:func:`rate_by_form`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from cti.campaigns.claims import record_outcome
+from cti.campaigns.models import CampaignAttempt, CampaignContact, DoNotCall, SurveyRating
+from cti.campaigns.policy import ANSWERED, DO_NOT_CALL, NO_INPUT
+from cti.events import SurveyRated
+from cti.tickets.calendar import HolidaySource
+
+RATINGS = ("1", "2", "3", "4", "5")
+OPT_OUT = "9"
+UNHAPPY = 2  # a rating at or below this opens a complaint
+
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def store_rating(session: Session, contact: CampaignContact, rating: int, now: dt.datetime, *, action_id: str = "",
+                 channel: str = "ivr", comment: str = "", keyed_by: str = "") -> SurveyRated | None:
+    """The contact's rating, once: None when it has one already."""
+    data = contact.data or {}
+    stmt = (_insert(session)(SurveyRating)
+            .values(contact_id=contact.id, campaign_id=contact.campaign_id, action_id=action_id, rating=rating,
+                    ticket_id=contact.ticket_id, customer_id=contact.customer_id, agent=str(data.get("agent", ""))[:64],
+                    engineer_id=data.get("engineer_id"), product_model=str(data.get("product_model", ""))[:100],
+                    service_type=str(data.get("service_type", ""))[:20], channel=channel, comment=comment[:1000],
+                    keyed_by=keyed_by[:64], keyed_at=now)
+            .on_conflict_do_nothing(index_elements=["contact_id"]).returning(SurveyRating.id))
+    rating_id = session.execute(stmt).scalar()
+    if rating_id is None:
+        return None
+    return SurveyRated(now.timestamp(), rating_id, rating, contact.ticket_id, contact.customer_id,
+                       str(data.get("product_model", "")), str(data.get("agent", "")))
+
+
+def add_do_not_call(session: Session, e164: str, *, source: str, note: str = "", added_by: str = "",
+                    now: dt.datetime) -> bool:
+    """Put a number on the do-not-call list; False when it was there already."""
+    stmt = (_insert(session)(DoNotCall).values(e164=e164, source=source, note=note[:200], added_by=added_by[:64],
+                                              added_at=now)
+            .on_conflict_do_nothing(index_elements=["e164"]).returning(DoNotCall.e164))
+    return session.execute(stmt).scalar() is not None
+
+
+def keyed(session: Session, action_id: str, key: str, now: dt.datetime, *, holidays: HolidaySource | None,
+          default_zone: str) -> tuple[dict[str, Any] | None, list[Any]]:
+    """What the survey IVR reported for an attempt: (the attempt's landing, events to publish)."""
+    attempt = session.scalars(select(CampaignAttempt).where(CampaignAttempt.action_id == action_id)).first()
+    if attempt is None:
+        return None, []
+    contact = session.get(CampaignContact, attempt.contact_id)
+    assert contact is not None
+    events: list[Any] = []
+    if key in RATINGS:
+        rated = store_rating(session, contact, int(key), now, action_id=action_id)
+        events += [rated] if rated is not None else []
+        outcome = ANSWERED
+    elif key == OPT_OUT:
+        add_do_not_call(session, contact.e164, source="survey", note=f"campaign {contact.campaign_id}", now=now)
+        outcome = DO_NOT_CALL
+    else:
+        outcome = NO_INPUT
+    moved = record_outcome(session, action_id, outcome, now, holidays=holidays, default_zone=default_zone)
+    return moved, events
+
+
+def rate_by_form(session: Session, contact_id: int, rating: int, *, comment: str, by: str,
+                 now: dt.datetime) -> SurveyRated | None:
+    """An agent's manual follow-up: the answers from the form; the contact is done."""
+    if rating not in range(1, 6):
+        raise ValueError(f"a rating is 1 to 5, not {rating!r}")
+    contact = session.get(CampaignContact, contact_id, with_for_update=True)
+    if contact is None:
+        raise LookupError(contact_id)
+    rated = store_rating(session, contact, rating, now, channel="form", comment=comment, keyed_by=by)
+    contact.state, contact.outcome, contact.next_at, contact.updated_at = "done", ANSWERED, None, now
+    return rated
