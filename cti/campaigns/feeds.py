@@ -153,8 +153,7 @@ def calls_for_notifications(session: Session, now: dt.datetime, *, language: str
                Ticket.customer_id)
         .join(Ticket, Ticket.id == TicketNotification.ticket_id)
         .where(TicketNotification.state == "pending", TicketNotification.kind.in_(NOTICE_OF_KIND),
-               TicketNotification.created_at >= now - NOTIFICATION_MAX_AGE,
-               TicketNotification.created_at >= campaign.created_at, TicketNotification.id.not_in(called))
+               TicketNotification.created_at >= now - NOTIFICATION_MAX_AGE, TicketNotification.id.not_in(called))
         .order_by(TicketNotification.id).limit(limit)).all()
     added = 0
     for row in rows:
