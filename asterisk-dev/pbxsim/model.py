@@ -47,6 +47,11 @@ class Clock:
         await asyncio.sleep(max(0.0, nominal) * self.scale)
 
 
+def variable_name(name: str) -> str:
+    """A variable's name as Asterisk looks it up: without the ``_``/``__`` that make children inherit it."""
+    return name[2:] if name.startswith("__") else name[1:] if name.startswith("_") else name
+
+
 @dataclass(eq=False)
 class Channel:
     """One PJSIP leg, with the fields of an AMI channel snapshot."""
@@ -67,11 +72,17 @@ class Channel:
     accountcode: str = ""
     app: str = ""
     appdata: str = ""
+    dnid: str = ""  # the number dialled to reach an inbound leg (chan_pjsip sets it from the request URI)
     bridge: Bridge | None = None
     callid: str = field(default_factory=lambda: str(uuid.uuid4()))
     mono_created: float = field(default_factory=time.monotonic)
     call: object = None
     hungup: bool = False
+    variables: dict[str, str] = field(default_factory=dict)  # by name without the _/__ inheritance prefix
+
+    def set_variable(self, name: str, value: str) -> None:
+        """What a VarSet leaves on the channel."""
+        self.variables[variable_name(name)] = value
 
     def summary(self) -> dict:
         return {"channel": self.name, "uniqueid": self.uniqueid, "linkedid": self.linkedid,
@@ -260,6 +271,13 @@ class Pbx:
 
     def trunk_device(self) -> str:
         return f"PJSIP/{self.config.trunk}"
+
+    def global_variables(self) -> dict[str, str]:
+        """The [globals] of dialplans/hotline.conf, with this PBX's values."""
+        config = self.config
+        return {"HOTLINE_QUEUE": self.queue.name, "HOTLINE_QUEUE_TIMEOUT": str(int(config.queue_max_wait)),
+                "HOTLINE_TRUNK": config.trunk,
+                "HOTLINE_CALLER_ID": f'"{config.company_name}" <{config.company_number}>'}
 
     # -- queue members ------------------------------------------------------------
     def member_status(self, member: Member, event: str = "QueueMemberStatus") -> None:
