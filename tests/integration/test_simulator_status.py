@@ -42,9 +42,9 @@ async def ami(pbx_sim):
 
 
 async def test_status_lists_each_channel_with_the_variables_asked_for(ami, pbx_sim):
-    ami.send("Originate", ActionID="cti-12-1", Channel="PJSIP/+8613800138000@carrier", Context="callback", Exten="s",
-             Priority="1", CallerID='"Customer Care" <4008001234>', Async="true",
-             Variable="CTI_ACTION_ID=cti-12-1,CB_NUMBER=+8613800138000,CB_NAME=张三")
+    ami.send("Originate", ActionID="cti-12-1", Channel="PJSIP/+8613800138000@carrier", Context="hotline-callback",
+             Exten="s", Priority="1", CallerID='"Customer Care" <4008001234>', Async="true",
+             Variable="CTI_ACTION_ID=cti-12-1,CTI_CAMPAIGN=12,CB_NUMBER=+8613800138000,CB_NAME=张三,CTI_AGENT=")
     connect = await ami.wait_for(lambda m: m.get("Event") == "AgentConnect")
     response, items, complete = await status(ami, "st-1", Variables="CTI_ACTION_ID,CTI_DIRECTION")
 
@@ -60,6 +60,7 @@ async def test_status_lists_each_channel_with_the_variables_asked_for(ami, pbx_s
     assert [v for k, v in customer if k == "Variable"] == ["CTI_ACTION_ID=cti-12-1", "CTI_DIRECTION=callback"]
     assert [v for k, v in agent if k == "Variable"] == ["CTI_ACTION_ID=(null)", "CTI_DIRECTION=callback"]
     assert dict(customer)["CallerIDName"] == "张三" and dict(customer)["Application"] == "Queue"
+    assert dict(customer)["Context"] == "hotline-callback" and dict(customer)["Language"] == "zh"
     assert dict(agent)["Application"] == "AppQueue" and dict(agent)["Data"] == "(Outgoing Line)"
     assert dict(customer)["BridgeID"] == dict(agent)["BridgeID"] != ""
     assert (dict(customer)["Nativeformats"], dict(customer)["Readformat"], dict(customer)["Writetrans"]) == (
