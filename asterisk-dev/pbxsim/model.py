@@ -79,10 +79,21 @@ class Channel:
     call: object = None
     hungup: bool = False
     variables: dict[str, str] = field(default_factory=dict)  # by name without the _/__ inheritance prefix
+    prefixes: dict[str, str] = field(default_factory=dict)  # name -> "_" or "__" for the inherited ones
 
     def set_variable(self, name: str, value: str) -> None:
         """What a VarSet leaves on the channel."""
-        self.variables[variable_name(name)] = value
+        bare = variable_name(name)
+        self.variables[bare] = value
+        self.prefixes.pop(bare, None)
+        if bare != name:
+            self.prefixes[bare] = name[: len(name) - len(bare)]
+
+    def inheritance(self) -> list[tuple[str, str]]:
+        """What a channel this one dials inherits, newest first as Asterisk copies them: ``__X`` stays
+        ``__X`` (inherited again), ``_X`` becomes ``X``."""
+        return [(f"__{name}" if prefix == "__" else name, self.variables[name])
+                for name, prefix in reversed(list(self.prefixes.items()))]
 
     def summary(self) -> dict:
         return {"channel": self.name, "uniqueid": self.uniqueid, "linkedid": self.linkedid,

@@ -227,6 +227,62 @@ async def test_callback_without_an_agent_queues_at_once(ami):
     assert len(call.of("AgentCalled")) == 3
 
 
+# -- hotline-dial -------------------------------------------------------------------------------------
+async def click_to_dial(ami: Ami, number: str, action_id: str) -> Call:
+    return await place(ami, action_id, "PJSIP/1001", "hotline-dial", exten=number, caller_id=f'"Zhang San" <{number}>')
+
+
+async def test_dialling_a_busy_customer_reports_busy(ami):
+    call = await click_to_dial(ami, "+8613700000001", "cti-10-1")
+    assert call.response["Response"] == "Success" and call.response["Channel"].startswith("PJSIP/1001-")
+    [result] = call.user_events("DialResult")
+    assert [(k, result[k]) for k in ("UserEvent", "Attempt", "DialStatus")] == [
+        ("UserEvent", "DialResult"), ("Attempt", "cti-10-1"), ("DialStatus", "BUSY")]
+    assert (result["Context"], result["Exten"]) == ("hotline-dial", "h")
+    assert call.hangup_causes() == {"PJSIP/carrier": "17", "PJSIP/1001": "16"}
+    assert [e["DialStatus"] for e in call.of("DialEnd") if "Channel" in e] == ["BUSY"]
+
+
+async def test_dialling_a_customer_who_answers(ami):
+    call = await click_to_dial(ami, "+8613800138000", "cti-10-2")
+    [result] = call.user_events("DialResult")
+    assert result["DialStatus"] == "ANSWER"
+    [dial] = [e for e in call.of("DialBegin") if e.get("Channel") == call.response["Channel"]]
+    assert dial["DialString"] == "+8613800138000@carrier"
+    assert (dial["CallerIDNum"], dial["ConnectedLineName"]) == ("4008001234", "Zhang San")
+    seen_by_customer = [e for e in call.of("NewConnectedLine") if e["Channel"] == dial["DestChannel"]][-1]
+    assert (seen_by_customer["ConnectedLineNum"], seen_by_customer["ConnectedLineName"]) == ("4008001234",
+                                                                                              "Customer Care")
+    assert len(call.of("BridgeEnter")) == 2
+    assert [(s[0], s[1]) for s in call.steps("PJSIP/1001-")] == [("1", "NoOp"), ("2", "Set"), ("3", "Dial"),
+                                                                 ("4", "Hangup"), ("1", "UserEvent")]
+
+
+async def test_an_agent_hanging_up_first_still_gets_one_dial_result(ami, pbx_sim):
+    pbx_sim.set_number("+8613500007777", talk=600)
+    start = len(ami.messages)
+    ami.writer.write(originate_bytes("cti-10-4", "PJSIP/1001", "hotline-dial", "+8613500007777", CALLER_ID,
+                                     {"CTI_ACTION_ID": "cti-10-4"}))
+    response = await ami.wait_for(lambda m: m.get("Event") == "OriginateResponse", start=start)
+    await ami.wait_for(lambda m: m.get("Event") == "BridgeEnter" and m["Channel"] == response["Channel"], start=start)
+    ami.send("Hangup", ActionID="agent-hangs-up", Channel=response["Channel"])
+    await ami.wait_for(lambda m: m.get("Event") == "Hangup" and m["Channel"] == response["Channel"], start=start)
+    later = ami.messages[start:]
+    results = [m for m in later if m.get("UserEvent") == "DialResult"]
+    assert [(m["Attempt"], m["DialStatus"]) for m in results] == [("cti-10-4", "ANSWER")]
+    assert not any(m.get("Event") == "Newexten" and m.get("Application") == "Hangup" for m in later)
+    assert [m["Channel"].rsplit("-", 1)[0] for m in later if m.get("Event") == "SoftHangupRequest"] == ["PJSIP/1001"]
+
+
+async def test_click_to_dial_from_the_phones_context_dials_without_a_result(ami):
+    call = await place(ami, "c2d-1", "PJSIP/1002", "from-phones", exten="+8613700000003")  # rings, never answers
+    assert [(s[0], s[1]) for s in call.steps("PJSIP/1002-")] == []  # not a hotline-* context
+    steps = [(e["Priority"], e["Application"]) for e in call.of("Newexten") if e["Channel"].startswith("PJSIP/1002-")]
+    assert steps == [("1", "AppDial2"), ("1", "Set"), ("2", "Dial"), ("3", "Hangup")]
+    assert call.user_events("DialResult") == []
+    assert [e["DialStatus"] for e in call.of("DialEnd") if "Channel" in e] == ["NOANSWER"]
+
+
 # -- the steps are the dialplan's ---------------------------------------------------------------------
 def dialplan_priorities() -> dict[tuple[str, str], dict[int, str]]:
     """(context, extension) → {priority: application}, read from hotline.conf."""
@@ -258,7 +314,8 @@ async def test_every_step_is_the_application_the_dialplan_has_at_that_priority(a
     calls = [await survey(ami, "+8613500005555"), await survey(ami, "+8613912345678", "cti-7-2"),
              await place(ami, "cti-8-3", "PJSIP/+8613800138000@carrier", "hotline-notify", CTI_NOTICE="arrived",
                          CTI_TICKET="T20261201-0042", CB_NUMBER="+8613800138000"),
-             await place(ami, "cti-9-4", "PJSIP/+8613800138000@carrier", "hotline-callback", CTI_AGENT="PJSIP/1001")]
+             await place(ami, "cti-9-4", "PJSIP/+8613800138000@carrier", "hotline-callback", CTI_AGENT="PJSIP/1001"),
+             await click_to_dial(ami, "+8613700000002", "cti-10-3")]
     table = dialplan_priorities()
     checked = 0
     for call in calls:
