@@ -55,7 +55,7 @@ class Call:
 def originate_bytes(action_id: str, channel: str, context: str, exten: str, caller_id: str,
                     variables: dict[str, str]) -> bytes:
     """An Originate as the service sends it: one ``Variable`` header per variable."""
-    lines = [f"Action: Originate", f"ActionID: {action_id}", f"Channel: {channel}", f"Context: {context}",
+    lines = ["Action: Originate", f"ActionID: {action_id}", f"Channel: {channel}", f"Context: {context}",
              f"Exten: {exten}", "Priority: 1", f"CallerID: {caller_id}", "Timeout: 30000", "Async: true"]
     lines += [f"Variable: {name}={value}" for name, value in variables.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
