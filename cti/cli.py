@@ -1,5 +1,5 @@
 """The ``cti`` command: serve, migrate, demo, sim, user add/disable/enable/list, customers import, calls export,
-tickets export/import (``cti/cli_tickets.py``).
+tickets export/import (``cti/cli_tickets.py``), prompts build (``cti/cli_prompts.py``).
 
 Errors are one clear line on stderr and a non-zero exit (2: wrong usage or settings, 1: the work failed).
 """
@@ -112,7 +112,14 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", "-o", type=Path, help="file to write (default: calls-<date>.<format>)")
     exp.set_defaults(func=_calls_export)
     _tickets_parser(sub)
+    _prompts_parser(sub)
     return p
+
+
+def _prompts_parser(sub: Any) -> None:
+    from cti.cli_prompts import add_parser
+
+    add_parser(sub)
 
 
 def _tickets_parser(sub: Any) -> None:

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from . import events as ev
+from . import status
 from .call import Command
 from .clicktodial import originate_call
 from .originate import parse_originate
@@ -228,6 +229,24 @@ class ActionHandlers:
                 ("Application", ch.app), ("ApplicationData", ch.appdata), ("Duration", duration),
                 ("BridgeId", ch.bridge.uniqueid if ch.bridge else "")]))
         session.send_fields(ev.list_complete("CoreShowChannelsComplete", aid, len(channels)))
+
+    async def do_status(self, session: AmiSession, action: Action) -> None:
+        """``Status`` (no recording: see status.py): every channel, or the one named by ``Channel``."""
+        aid, name = action.action_id or None, action.get("Channel")
+        if name:
+            ch = status.find(self.pbx, name)
+            if ch is None:
+                session.send_fields(response(action, "Error", "No such channel"))
+                return
+            channels = [ch]
+        else:
+            channels = list(self.pbx.channels.values())
+        session.send_fields(ev.with_action_id([("Response", "Success")], aid, [
+            ("EventList", "start"), ("Message", "Channel status will follow")]))
+        names = status.variable_names(action.get("Variables"))
+        for ch in channels:
+            session.send_fields(status.status_item(self.pbx, ch, names, aid))
+        session.send_fields(status.status_complete(len(channels), aid))
 
     async def do_hangup(self, session: AmiSession, action: Action) -> None:
         name = action.get("Channel")

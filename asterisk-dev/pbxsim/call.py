@@ -191,6 +191,7 @@ class CallBase:
         self.emit("Newexten", ev.newexten(ch))
 
     def var(self, ch: Channel, name: str, value: object) -> None:
+        ch.set_variable(name, str(value))
         self.emit("VarSet", ev.varset(ch, name, str(value)))
 
     def newstate(self, ch: Channel, state: int) -> None:

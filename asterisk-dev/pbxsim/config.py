@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 OUTCOMES = ("answer", "busy", "congestion", "noanswer", "rejected", "unallocated")
+KEYS = "0123456789*#"  # what a customer can press
 
 
 @dataclass
@@ -37,13 +38,27 @@ class NumberBehavior:
     outcome: str = "answer"  # one of OUTCOMES
     answer_after: float = 2.0  # seconds of ringing before answering
     dtmf: str | None = None  # key pressed in the survey; None: no input
-    dtmf_after: float = 2.0  # seconds after the beep
+    dtmf_after: float = 2.0  # seconds after the beep (hotline-*: after the prompt began)
     talk: float = 3.0  # a callback: seconds the agent talks before hanging up
     response_lag: int = 0  # >0: OriginateResponse after this many dialplan steps, trunk state late (a race)
+    # hotline-survey / hotline-notify: the key pressed at each prompt in turn, "" for none, e.g. ["", "4"]
+    # (nothing, then 4 after the re-prompt); prompts beyond the list get nothing. None: ``dtmf`` at every prompt.
+    keys: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {self.outcome!r}; expected one of {OUTCOMES}")
+        if self.keys is not None:
+            self.keys = list(self.keys)
+            for key in self.keys:
+                if not isinstance(key, str) or len(key) > 1 or (key and key not in KEYS):
+                    raise ValueError(f"each of keys is one of {KEYS} or '' (no key), not {key!r}")
+
+    def key(self, prompt: int) -> str:
+        """The key pressed at the call's ``prompt``-th Read (0 = the first); '' for none."""
+        if self.keys is not None:
+            return self.keys[prompt] if prompt < len(self.keys) else ""
+        return (self.dtmf or "")[:1]
 
 
 def default_members() -> list[MemberConfig]:

@@ -12,6 +12,10 @@ POST     /connections/drop            abort every AMI connection (calls go on)
 POST     /silent                      stop writing anything (``{"hold": true}``: deliver later)
 POST     /resume                      write again
 POST     /members/pause               ``{"interface", "paused", "reason"}``
+GET      /numbers                     the customers' numbers with a behaviour of their own, and ``default``
+PUT      /numbers/{number}            how a number reacts from the next call on (NumberBehavior fields, e.g.
+                                      ``{"outcome": "answer", "keys": ["", "4"]}``; others: defaults)
+DELETE   /numbers/{number}            the number behaves as the default again
 POST     /generator/start             ``{"calls_per_minute"|"calls_per_second", "seed", "callers"}``
 POST     /generator/stop
 =======  ===========================  ==============================================
@@ -20,6 +24,7 @@ POST     /generator/stop
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -129,6 +134,26 @@ async def pause(request: web.Request) -> web.Response:
     return web.json_response({"members": _sim(request).members()})
 
 
+async def numbers(request: web.Request) -> web.Response:
+    return web.json_response(_sim(request).numbers())
+
+
+async def set_number(request: web.Request) -> web.Response:
+    body = await _body(request)
+    number = request.match_info["number"]
+    try:
+        behavior = _sim(request).set_number(number, **body)
+    except (TypeError, ValueError) as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    return web.json_response({number: dataclasses.asdict(behavior)})
+
+
+async def forget_number(request: web.Request) -> web.Response:
+    if not _sim(request).forget_number(request.match_info["number"]):
+        raise web.HTTPNotFound(text="no behaviour of its own for that number")
+    return web.json_response({"forgotten": request.match_info["number"]})
+
+
 async def generator_start(request: web.Request) -> web.Response:
     body = await _body(request)
     if "callers" in body:
@@ -172,6 +197,9 @@ def make_app(sim: Simulator) -> web.Application:
     app.router.add_post("/silent", silent)
     app.router.add_post("/resume", resume)
     app.router.add_post("/members/pause", pause)
+    app.router.add_get("/numbers", numbers)
+    app.router.add_put("/numbers/{number}", set_number)
+    app.router.add_delete("/numbers/{number}", forget_number)
     app.router.add_post("/generator/start", generator_start)
     app.router.add_post("/generator/stop", generator_stop)
     return app

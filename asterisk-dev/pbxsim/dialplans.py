@@ -1,4 +1,4 @@
-"""The dialplan an answered originated leg runs: ``callback`` or ``survey``.
+"""The dialplan an answered originated leg runs: ``callback``, ``survey``, or a ``hotline-*`` context (hotline.py).
 
 ``callback``: NoOp, Set(__CTI_DIRECTION=callback), caller ID set to the
 customer (``CB_NUMBER``/``CB_NAME``), CDR userfield, Queue(support,,,,60).
@@ -12,6 +12,10 @@ from __future__ import annotations
 from . import events as ev
 from .call import Command
 
+# dialplans/hotline.conf's campaign contexts that start at the trunk leg (hotline.py)
+HOTLINE_CONTEXTS = {"hotline-callback": "hotline_callback", "hotline-survey": "hotline_survey",
+                    "hotline-notify": "hotline_notify"}
+
 
 class DialplanMixin:
     """Mixin for OriginateCall."""
@@ -22,6 +26,8 @@ class DialplanMixin:
             await self.callback()
         elif context == "survey":
             await self.survey()
+        elif context in HOTLINE_CONTEXTS:
+            await getattr(self, HOTLINE_CONTEXTS[context])()
         else:
             self.result["outcome"] = "answered"
             self.step(self.request.priority, "NoOp", f"No dialplan simulated for {context}")

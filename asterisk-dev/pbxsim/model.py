@@ -47,6 +47,11 @@ class Clock:
         await asyncio.sleep(max(0.0, nominal) * self.scale)
 
 
+def variable_name(name: str) -> str:
+    """A variable's name as Asterisk looks it up: without the ``_``/``__`` that make children inherit it."""
+    return name[2:] if name.startswith("__") else name[1:] if name.startswith("_") else name
+
+
 @dataclass(eq=False)
 class Channel:
     """One PJSIP leg, with the fields of an AMI channel snapshot."""
@@ -67,11 +72,28 @@ class Channel:
     accountcode: str = ""
     app: str = ""
     appdata: str = ""
+    dnid: str = ""  # the number dialled to reach an inbound leg (chan_pjsip sets it from the request URI)
     bridge: Bridge | None = None
     callid: str = field(default_factory=lambda: str(uuid.uuid4()))
     mono_created: float = field(default_factory=time.monotonic)
     call: object = None
     hungup: bool = False
+    variables: dict[str, str] = field(default_factory=dict)  # by name without the _/__ inheritance prefix
+    prefixes: dict[str, str] = field(default_factory=dict)  # name -> "_" or "__" for the inherited ones
+
+    def set_variable(self, name: str, value: str) -> None:
+        """What a VarSet leaves on the channel."""
+        bare = variable_name(name)
+        self.variables[bare] = value
+        self.prefixes.pop(bare, None)
+        if bare != name:
+            self.prefixes[bare] = name[: len(name) - len(bare)]
+
+    def inheritance(self) -> list[tuple[str, str]]:
+        """What a channel this one dials inherits, newest first as Asterisk copies them: ``__X`` stays
+        ``__X`` (inherited again), ``_X`` becomes ``X``."""
+        return [(f"__{name}" if prefix == "__" else name, self.variables[name])
+                for name, prefix in reversed(list(self.prefixes.items()))]
 
     def summary(self) -> dict:
         return {"channel": self.name, "uniqueid": self.uniqueid, "linkedid": self.linkedid,
@@ -260,6 +282,13 @@ class Pbx:
 
     def trunk_device(self) -> str:
         return f"PJSIP/{self.config.trunk}"
+
+    def global_variables(self) -> dict[str, str]:
+        """The [globals] of dialplans/hotline.conf, with this PBX's values."""
+        config = self.config
+        return {"HOTLINE_QUEUE": self.queue.name, "HOTLINE_QUEUE_TIMEOUT": str(int(config.queue_max_wait)),
+                "HOTLINE_TRUNK": config.trunk,
+                "HOTLINE_CALLER_ID": f'"{config.company_name}" <{config.company_number}>'}
 
     # -- queue members ------------------------------------------------------------
     def member_status(self, member: Member, event: str = "QueueMemberStatus") -> None:

@@ -1,4 +1,4 @@
-"""``Originate`` to the trunk: dial a customer, then run ``callback`` or ``survey``.
+"""``Originate`` to the trunk: dial a customer, then run ``callback``, ``survey`` or a ``hotline-*`` context.
 
 Orders follow sip_originate_failed (busy, congestion, no answer, rejected,
 unallocated, unknown endpoint, synchronous failure), sip_callback_answered
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from . import events as ev
 from .call import CallBase, Command
 from .dialplans import DialplanMixin
+from .hotline import HotlineMixin
 from .model import Channel
 from .queuecall import CallScript, QueueCall
 from .protocol import Action
@@ -115,7 +116,7 @@ def open_originate_leg(call: CallBase, resource: str, context: str) -> Channel:
     return ch
 
 
-class OriginateCall(DialplanMixin, QueueCall):
+class OriginateCall(HotlineMixin, DialplanMixin, QueueCall):
     """An originated trunk leg; once answered it runs its context's dialplan."""
 
     kind = "originate"

@@ -253,7 +253,7 @@ class InboundCall(QueueCall):
         s, config = self.script, self.pbx.config
         dnis = s.dnis or config.dnis
         ch = self.new_channel(config.trunk, state=4, cid_num=s.caller, cid_name=s.name,
-                              context="from-carrier", exten=dnis)
+                              context="from-carrier", exten=dnis, dnid=dnis)
         self.emit("Newchannel", ev.snapshot(ch))
         self.var(ch, "SIPDOMAIN", "127.0.0.1")
         self.newexten(ch, 1, "NoOp", f'Inbound call to {dnis} from "{s.name}" <{s.caller}>')

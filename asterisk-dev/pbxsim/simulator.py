@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 
 from . import scenarios as sc
-from .config import SimConfig
+from .config import NumberBehavior, SimConfig
 from .mix import Generator, MixConfig
 from .model import Pbx
 from .server import AmiServer
@@ -134,6 +134,22 @@ class Simulator:
     def pause_all(self, paused: bool = True, reason: str = "") -> None:
         for member in list(self.pbx.queue.members):
             self.pbx.pause_member(member, paused, reason)
+
+    # -- the customers' numbers ---------------------------------------------------------------
+    def set_number(self, number: str, **behavior) -> NumberBehavior:
+        """How ``number`` reacts from the next call on (:class:`NumberBehavior` fields; the others take
+        their defaults), e.g. ``set_number("+8613500001111", keys=["", "4"])``."""
+        self.config.numbers[number] = NumberBehavior(**behavior)
+        return self.config.numbers[number]
+
+    def forget_number(self, number: str) -> bool:
+        """``number`` behaves as ``SimConfig.default_number`` again; False if it had no behaviour of its own."""
+        return self.config.numbers.pop(number, None) is not None
+
+    def numbers(self) -> dict[str, dict]:
+        """Every number with a behaviour of its own, and ``default`` for the others."""
+        listed = {number: dataclasses.asdict(b) for number, b in self.config.numbers.items()}
+        return listed | {"default": dataclasses.asdict(self.config.default_number)}
 
     # -- the generator ---------------------------------------------------------------------------
     def start_generator(self, calls_per_minute: float | None = None, calls_per_second: float | None = None,
