@@ -71,3 +71,17 @@ async def audit_rows(db, entity: str | None = None) -> list[AuditEntry]:
         if entity:
             stmt = stmt.where(AuditEntry.entity == entity)
         return list(await s.scalars(stmt))
+
+
+async def open_repair_for(db, name: str, e164: str) -> tuple[str, int, int]:
+    """A customer with this number and a carry-in repair opened for them: (ticket number, ticket id, customer id)."""
+    from cti.customers import service as customers
+    from cti.phone import normalise
+    from cti.tickets.service import NewTicket
+    from tests.integration.tickets.support import AGENT, make_desk
+
+    async with db.session() as s:
+        customer = await customers.create(s, customers.NewCustomer(name=name, phones=[normalise(e164)]), actor="test")
+    desk, _, _ = make_desk(db, TUESDAY_10)
+    ticket_id, number = await desk.open(NewTicket(customer.id, "repair", "carry_in"), AGENT)
+    return number, ticket_id, customer.id
