@@ -159,7 +159,7 @@ class _Problems:
 def parse(form: Mapping[str, str], *, zone: dt.tzinfo) -> CampaignValues:
     """The form as a campaign's values; :class:`CampaignError` names every field that is wrong."""
     problems = _Problems()
-    name = clean(form.get("name"))
+    name = " ".join(str(form.get("name") or "").split())  # as typed: 名单外呼：延保 keeps its full-width colon
     if not name:
         problems.add("name", "required")
     elif len(name) > MAX_NAME or _CONTROL.search(name):
