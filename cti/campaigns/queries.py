@@ -35,6 +35,7 @@ NOT_TRIED = "none"  # the outcome filter for contacts never dialled
 # partial index only when the query's own condition implies the index's, which bound parameters never do
 # (SQLite then reads every attempt of the table).
 _BUSY = text("campaign_attempts.state IN (%s)" % ", ".join(f"'{s}'" for s in BUSY_ATTEMPTS))
+_PENDING = text("campaign_contacts.state = 'pending'")  # the partial index of due contacts, likewise
 
 
 def progress(session: Session, campaign_id: int, *, day_start: dt.datetime) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def progress(session: Session, campaign_id: int, *, day_start: dt.datetime) -> d
         "ratings": ratings, "rated": rated,
         "average": round(sum(k * v for k, v in ratings.items()) / rated, 2) if rated else None,
         "next_due": session.scalar(select(func.min(CampaignContact.next_at)).where(
-            CampaignContact.campaign_id == campaign_id, CampaignContact.state == "pending")),
+            CampaignContact.campaign_id == campaign_id, _PENDING)),
     }
 
 
