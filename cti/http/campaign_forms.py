@@ -30,6 +30,7 @@ async def _form(request: web.Request, values: dict[str, str], *, campaign: Campa
         "weekdays": WEEKDAYS, "slots": range(SLOTS), "retry_outcomes": RETRY_OUTCOMES,
         "contexts": {**KIND_CONTEXTS, "preview": PREVIEW_CONTEXT},
         "kind_fixed": campaign is not None and campaign.state != "draft",
+        "editable": campaign is None or campaign.state in admin.EDITABLE,
     }, status=status)
 
 

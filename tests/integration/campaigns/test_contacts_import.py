@@ -6,6 +6,8 @@ finished campaign takes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -136,3 +138,13 @@ async def test_a_campaign_stopped_during_an_import_takes_no_more_rows(db, monkey
     job = await imports.run(db, job_id, data, region="CN", clock=Clock(TUESDAY_10), batch=4)
     assert (job.state, job.error, job.added, job.done) == ("failed", "finished", 4, 4)
     assert len(await contacts(db, campaign_id)) == 4
+
+
+async def test_an_import_whose_process_stopped_reads_as_interrupted(db):
+    campaign_id = await new_campaign(db)
+    job_id = await db.write(imports.start, campaign_id, filename="x.csv", total=10, encoding="utf-8", actor="boss",
+                            now=TUESDAY_10)
+    async with db.session() as s:
+        job = await s.get(CampaignImport, job_id)
+    assert imports.state_of(job, TUESDAY_10 + imports.STALE) == "running"  # still moving on, as far as anyone knows
+    assert imports.state_of(job, TUESDAY_10 + imports.STALE + dt.timedelta(seconds=1)) == "interrupted"
