@@ -1,5 +1,6 @@
 """The ``cti`` command: serve, migrate, demo, sim, user add/disable/enable/list, customers import, calls export,
-tickets export/import (``cti/cli_tickets.py``), prompts build (``cti/cli_prompts.py``).
+tickets export/import (``cti/cli_tickets.py``), prompts build (``cti/cli_prompts.py``),
+campaigns import/export (``cti/cli_campaigns.py``).
 
 Errors are one clear line on stderr and a non-zero exit (2: wrong usage or settings, 1: the work failed).
 """
@@ -113,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     exp.set_defaults(func=_calls_export)
     _tickets_parser(sub)
     _prompts_parser(sub)
+    _campaigns_parser(sub)
     return p
 
 
@@ -141,6 +143,20 @@ def _tickets_parser(sub: Any) -> None:
     imp.add_argument("--dry-run", action="store_true", help="check every row against the database, write nothing")
     imp.add_argument("--errors", type=Path, help="also write the rejected rows' errors to this CSV file")
     imp.set_defaults(func=_lazy("cti.cli_tickets", "import_"))
+
+
+def _campaigns_parser(sub: Any) -> None:
+    campaigns = sub.add_parser("campaigns", help="outbound campaigns").add_subparsers(required=True, metavar="ACTION")
+    imp = campaigns.add_parser("import", help="import contacts from a CSV file into a campaign (see docs/OPERATIONS.md)")
+    imp.add_argument("campaign", help="the campaign's name or number")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(func=_lazy("cti.cli_campaigns", "import_"))
+    exp = campaigns.add_parser("export", help="export a campaign's results, one row per contact (formula-safe)")
+    exp.add_argument("campaign", help="the campaign's name or number")
+    exp.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    exp.add_argument("--attempts", action="store_true", help="one row per attempt instead")
+    exp.add_argument("--out", "-o", type=Path, help="file to write (default: campaign-<id>-results-<date>.<format>)")
+    exp.set_defaults(func=_lazy("cti.cli_campaigns", "export"))
 
 
 def _lazy(module: str, name: str) -> Command:

@@ -60,6 +60,7 @@ class CampaignContact(Base):
         UniqueConstraint("campaign_id", "dedupe_key"),  # e.g. one abandoned-call callback per number per day
         Index("ix_campaign_contacts_due", "campaign_id", "next_at", sqlite_where=text(_PENDING),
               postgresql_where=text(_PENDING)),
+        Index("ix_campaign_contacts_progress", "campaign_id", "state", "outcome"),  # the counts, read from the index
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +93,7 @@ class CampaignAttempt(Base):
     __table_args__ = (
         UniqueConstraint("contact_id", "number"),  # the n-th attempt of a contact exists once
         Index("ix_campaign_attempts_busy", "campaign_id", sqlite_where=text(_BUSY), postgresql_where=text(_BUSY)),
+        Index("ix_campaign_attempts_claimed", "campaign_id", "claimed_at"),  # attempts today, the attempts export
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,7 +120,7 @@ class DoNotCall(Base):
     source: Mapped[str] = mapped_column(String(12), default="manual")  # manual | import | survey
     note: Mapped[str] = mapped_column(String(200), default="")
     added_by: Mapped[str] = mapped_column(String(64), default="")
-    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # the list, newest first
 
 
 class SurveyRating(Base):
@@ -141,3 +143,28 @@ class SurveyRating(Base):
     comment: Mapped[str] = mapped_column(String(1000), default="")
     keyed_by: Mapped[str] = mapped_column(String(64), default="")  # the agent who filled the form
     keyed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CampaignImport(Base):
+    """A CSV file of contacts being imported into a campaign, or imported: how far it got and what each
+    refused row was (the console's progress bar and report; ``cti campaigns import`` writes one too)."""
+
+    __tablename__ = "campaign_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(12), default="running")  # running | done | failed
+    total: Mapped[int] = mapped_column(Integer, default=0)  # data lines in the file (the progress bar's end)
+    done: Mapped[int] = mapped_column(Integer, default=0)  # records read and stored so far
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)  # already in the campaign, or twice in the file
+    do_not_call: Mapped[int] = mapped_column(Integer, default=0)  # on the do-not-call list: not added
+    invalid: Mapped[int] = mapped_column(Integer, default=0)  # refused rows
+    encoding: Mapped[str] = mapped_column(String(20), default="")
+    report: Mapped[list] = mapped_column(JSON, default=list)  # [[line, column, code, value], …], the first 1,000
+    error: Mapped[str] = mapped_column(String(300), default="")  # why a failed import stopped
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

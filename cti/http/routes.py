@@ -6,9 +6,10 @@ import aiohttp_session
 from aiohttp import web
 
 from cti.http import (
-    admin_pages, auth, calendar_admin, call_pages, console, customer_pages, dispatch_admin, dispatch_pages,
-    escalation_pages, keys, middleware, push, queue_rules_admin, security, sla_admin, status, templating,
-    ticket_actions, ticket_export, ticket_forms, ticket_pages, work_pages,
+    admin_pages, auth, calendar_admin, call_pages, campaign_forms, campaign_import, campaign_pages, console,
+    customer_pages, dispatch_admin, dispatch_pages, dnc_pages, escalation_pages, keys, middleware, push,
+    queue_rules_admin, security, sla_admin, status, templating, ticket_actions, ticket_export, ticket_forms,
+    ticket_pages, work_pages,
 )
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
@@ -23,6 +24,8 @@ def setup_web(app: web.Application) -> None:
     app[FORMS] = LoginForms(app[keys.DB], app[keys.SETTINGS])
     app[push.PUSH_SESSIONS] = watch = push.PushSessions()
     app.cleanup_ctx.append(watch.context)
+    app[campaign_import.TASKS] = imports = campaign_import.ImportTasks()
+    app.cleanup_ctx.append(imports.context)
     templating.setup(app)
     app.middlewares.append(middleware.real_remote)  # before the session: it sees the client too
     aiohttp_session.setup(app, storage)
@@ -95,5 +98,31 @@ def setup_web(app: web.Application) -> None:
         web.get("/admin/queue-rules", queue_rules_admin.queue_rules_page, name="admin_queue_rules"),
         web.post("/admin/queue-rules", queue_rules_admin.save_queue_rule),
         web.post(r"/admin/queue-rules/{id:\d+}/delete", queue_rules_admin.delete_queue_rule),
+    ])
+    app.router.add_routes([  # outbound campaigns and the do-not-call list: supervisors, managers, admins
+        web.get("/campaigns", campaign_pages.campaign_list, name="campaigns"),
+        web.get("/campaigns/new", campaign_forms.new_form),
+        web.post("/campaigns/new", campaign_forms.create),
+        web.get(r"/campaigns/{id:\d+}", campaign_pages.campaign_page),
+        web.get(r"/campaigns/{id:\d+}/progress", campaign_pages.progress),
+        web.get(r"/campaigns/{id:\d+}/edit", campaign_forms.edit_form),
+        web.post(r"/campaigns/{id:\d+}/edit", campaign_forms.save),
+        web.post(r"/campaigns/{id:\d+}/state", campaign_pages.change_state),
+        web.get(r"/campaigns/{id:\d+}/contacts/{contact_id:\d+}", campaign_pages.contact_page),
+        web.post(r"/campaigns/{id:\d+}/contacts/{contact_id:\d+}/decide", campaign_pages.decide),
+        web.get(r"/campaigns/{id:\d+}/import", campaign_import.import_page),
+        web.post(r"/campaigns/{id:\d+}/import", campaign_import.upload),
+        web.get(r"/campaigns/{id:\d+}/import/{job_id:\d+}", campaign_import.job_page),
+        web.get(r"/campaigns/{id:\d+}/import/{job_id:\d+}/progress", campaign_import.job_progress),
+        web.get(r"/campaigns/{id:\d+}/export.csv", campaign_pages.export_csv),
+        web.get(r"/campaigns/{id:\d+}/export.xlsx", campaign_pages.export_xlsx),
+        web.get(r"/campaigns/{id:\d+}/attempts.csv", campaign_pages.attempts_csv),
+        web.get(r"/campaigns/{id:\d+}/attempts.xlsx", campaign_pages.attempts_xlsx),
+        web.get("/dnc", dnc_pages.dnc_page, name="dnc"),
+        web.post("/dnc", dnc_pages.add),
+        web.post("/dnc/remove", dnc_pages.remove),
+        web.post("/dnc/import", dnc_pages.import_file),
+        web.get("/dnc/export.csv", dnc_pages.export_csv),
+        web.get("/dnc/export.xlsx", dnc_pages.export_xlsx),
     ])
     app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

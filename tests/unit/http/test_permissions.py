@@ -92,6 +92,31 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/queue-rules"): ADMINS,
     ("POST", "/admin/queue-rules"): ADMINS,
     ("POST", "/admin/queue-rules/{id}/delete"): ADMINS,
+    # outbound campaigns and the do-not-call list: those who run the hotline; downloads also CTI_EXPORT_ROLES
+    ("GET", "/campaigns"): SUPERVISORS,
+    ("GET", "/campaigns/new"): SUPERVISORS,
+    ("POST", "/campaigns/new"): SUPERVISORS,
+    ("GET", "/campaigns/{id}"): SUPERVISORS,
+    ("GET", "/campaigns/{id}/progress"): SUPERVISORS,
+    ("GET", "/campaigns/{id}/edit"): SUPERVISORS,
+    ("POST", "/campaigns/{id}/edit"): SUPERVISORS,
+    ("POST", "/campaigns/{id}/state"): SUPERVISORS,
+    ("GET", "/campaigns/{id}/contacts/{contact_id}"): SUPERVISORS,
+    ("POST", "/campaigns/{id}/contacts/{contact_id}/decide"): SUPERVISORS,
+    ("GET", "/campaigns/{id}/import"): SUPERVISORS,
+    ("POST", "/campaigns/{id}/import"): SUPERVISORS,
+    ("GET", "/campaigns/{id}/import/{job_id}"): SUPERVISORS,
+    ("GET", "/campaigns/{id}/import/{job_id}/progress"): SUPERVISORS,
+    ("GET", "/campaigns/{id}/export.csv"): SUPERVISORS & EXPORTERS,
+    ("GET", "/campaigns/{id}/export.xlsx"): SUPERVISORS & EXPORTERS,
+    ("GET", "/campaigns/{id}/attempts.csv"): SUPERVISORS & EXPORTERS,
+    ("GET", "/campaigns/{id}/attempts.xlsx"): SUPERVISORS & EXPORTERS,
+    ("GET", "/dnc"): SUPERVISORS,
+    ("POST", "/dnc"): SUPERVISORS,
+    ("POST", "/dnc/remove"): SUPERVISORS,
+    ("POST", "/dnc/import"): SUPERVISORS,
+    ("GET", "/dnc/export.csv"): SUPERVISORS & EXPORTERS,
+    ("GET", "/dnc/export.xlsx"): SUPERVISORS & EXPORTERS,
 }
 
 
@@ -134,6 +159,8 @@ def test_the_export_roles_follow_the_setting(tmp_path):
     settings = app[keys.SETTINGS]
     for path in ("/calls/export.csv", "/calls/export.xlsx", "/tickets/export.csv", "/tickets/export.xlsx"):
         assert allowed(found[("GET", path)], settings) == {"agent", "supervisor", "admin"}
+    for path in ("/campaigns/{id}/export.csv", "/campaigns/{id}/attempts.xlsx", "/dnc/export.csv", "/dnc/export.xlsx"):
+        assert allowed(found[("GET", path)], settings) == {"supervisor", "admin"}  # and only those who run campaigns
 
 
 def doc_matrix() -> dict[tuple[str, str], frozenset[str]]:
