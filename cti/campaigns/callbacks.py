@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from cti.campaigns.claims import CLAIMER, Claim, blocked, take, window_of
 from cti.campaigns.feeds import SCHEDULED, add_contact, feed_campaign, language_for
-from cti.campaigns.models import BUSY_ATTEMPTS, Campaign, CampaignAttempt, CampaignContact
+from cti.campaigns.models import IS_BUSY, IS_PENDING, Campaign, CampaignAttempt, CampaignContact
 from cti.campaigns.window import zones_of
 from cti.tickets.calendar import HolidaySource
 from cti.tickets.models import Ticket
@@ -86,7 +86,7 @@ def _mine(user_id: int, now: dt.datetime):
                                         Campaign.state == "running")
     anyones = and_(CampaignContact.campaign_id.in_(preview),
                    or_(CampaignContact.owner_until.is_(None), CampaignContact.owner_until <= now))
-    return and_(CampaignContact.campaign_id.in_(_callback_campaigns()), CampaignContact.state == "pending",
+    return and_(CampaignContact.campaign_id.in_(_callback_campaigns()), IS_PENDING,
                 CampaignContact.next_at <= now, or_(CampaignContact.owner_id == user_id, anyones))
 
 
@@ -101,7 +101,7 @@ def due_for(session: Session, user_id: int, now: dt.datetime, *, upcoming: dt.ti
     due = session.scalars(select(CampaignContact).where(_mine(user_id, now))
                           .order_by(CampaignContact.next_at, CampaignContact.id).limit(limit)).all()
     later = session.scalars(select(CampaignContact).where(
-        CampaignContact.campaign_id.in_(_callback_campaigns()), CampaignContact.state == "pending",
+        CampaignContact.campaign_id.in_(_callback_campaigns()), IS_PENDING,
         CampaignContact.owner_id == user_id, CampaignContact.next_at > now, CampaignContact.next_at <= now + upcoming)
         .order_by(CampaignContact.next_at).limit(limit)).all()
     tickets = _ticket_numbers(session, [c.ticket_id for c in (*due, *later) if c.ticket_id])
@@ -146,7 +146,7 @@ def claim_contact(session: Session, contact_id: int, agent: Agent, now: dt.datet
     if not window.is_open(now, zones):
         raise CallbackError("outside_window", opens=window.next_open(now, zones))
     busy = session.scalar(select(func.count()).select_from(CampaignAttempt).where(
-        CampaignAttempt.campaign_id == campaign.id, CampaignAttempt.state.in_(BUSY_ATTEMPTS))) or 0
+        CampaignAttempt.campaign_id == campaign.id, IS_BUSY)) or 0
     if busy >= campaign.max_concurrent:
         raise CallbackError("lines_full")
     claim = take(session, campaign, contact, now, claimer)

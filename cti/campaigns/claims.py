@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from cti.campaigns.models import BUSY_ATTEMPTS, Campaign, CampaignAttempt, CampaignContact, DoNotCall
+from cti.campaigns.models import BUSY_ATTEMPTS, IS_BUSY, IS_PENDING, Campaign, CampaignAttempt, CampaignContact, DoNotCall
 from cti.campaigns.policy import FINAL, Retry, RetryPolicy
 from cti.campaigns.window import Window, zones_of
 from cti.tickets.calendar import HolidaySource
@@ -75,7 +75,7 @@ def _free_of_owner(now: dt.datetime):
 def anything_due(session: Session, now: dt.datetime) -> bool:
     """A read, before the claim's write transaction: is any contact the dialer may dial due?"""
     return session.scalar(select(CampaignContact.id).where(
-        CampaignContact.campaign_id.in_(_dialled_by_the_dialer()), CampaignContact.state == "pending",
+        CampaignContact.campaign_id.in_(_dialled_by_the_dialer()), IS_PENDING,
         CampaignContact.next_at <= now, _free_of_owner(now)).limit(1)) is not None
 
 
@@ -102,7 +102,7 @@ def _in_dates(campaign: Campaign, now: dt.datetime) -> bool:
 def _claim_for(session: Session, campaign: Campaign, now: dt.datetime, holidays: HolidaySource | None,
                default_zone: str, limit: int, claimer: str) -> list[Claim]:
     busy = session.scalar(select(func.count()).select_from(CampaignAttempt).where(
-        CampaignAttempt.campaign_id == campaign.id, CampaignAttempt.state.in_(BUSY_ATTEMPTS))) or 0
+        CampaignAttempt.campaign_id == campaign.id, IS_BUSY)) or 0
     room = min(limit, campaign.max_concurrent - busy, _paced(campaign, now))
     if room <= 0:
         return []
@@ -110,7 +110,7 @@ def _claim_for(session: Session, campaign: Campaign, now: dt.datetime, holidays:
     claims: list[Claim] = []
     # more than the room: some may be set aside (do-not-call, outside the window); the rest wait a round
     due = session.scalars(select(CampaignContact).where(
-        CampaignContact.campaign_id == campaign.id, CampaignContact.state == "pending", CampaignContact.next_at <= now,
+        CampaignContact.campaign_id == campaign.id, IS_PENDING, CampaignContact.next_at <= now,
         _free_of_owner(now)).order_by(CampaignContact.next_at, CampaignContact.id).limit(room * 4 + 10))
     for contact in due:
         if len(claims) >= room:

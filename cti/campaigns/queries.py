@@ -16,12 +16,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, text
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from cti.audit.models import AuditEntry
 from cti.campaigns.models import (
-    BUSY_ATTEMPTS, CONTACT_STATES, Campaign, CampaignAttempt, CampaignContact, CampaignImport, SurveyRating,
+    CONTACT_STATES, IS_BUSY, IS_PENDING, Campaign, CampaignAttempt, CampaignContact, CampaignImport, SurveyRating,
 )  # fmt: skip
 from cti.campaigns.policy import OUTCOMES
 from cti.tickets.models import Ticket
@@ -31,11 +31,7 @@ CLOSED = ("done", "exhausted", "do_not_call", "cancelled")  # nothing more will 
 RATINGS = (1, 2, 3, 4, 5)
 UNKNOWN_SHOWN = 50
 NOT_TRIED = "none"  # the outcome filter for contacts never dialled
-# The busy attempts as the partial index ix_campaign_attempts_busy states them, written out: a planner uses a
-# partial index only when the query's own condition implies the index's, which bound parameters never do
-# (SQLite then reads every attempt of the table).
-_BUSY = text("campaign_attempts.state IN (%s)" % ", ".join(f"'{s}'" for s in BUSY_ATTEMPTS))
-_PENDING = text("campaign_contacts.state = 'pending'")  # the partial index of due contacts, likewise
+_BUSY, _PENDING = IS_BUSY, IS_PENDING  # the partial indexes' conditions, written out (models.py)
 
 
 def progress(session: Session, campaign_id: int, *, day_start: dt.datetime) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from cti.calls.models import Call
 from cti.campaigns.claims import CLAIMER
-from cti.campaigns.models import BUSY_ATTEMPTS, CampaignAttempt
+from cti.campaigns.models import IS_BUSY, CampaignAttempt
 from cti.campaigns.policy import NO_ANSWER, UNKNOWN
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def open_attempts(session: Session, before: dt.datetime) -> list[Candidate]:
     """Every open attempt claimed before ``before`` (the young ones are still on their way)."""
     rows = session.execute(select(CampaignAttempt.action_id, CampaignAttempt.state, CampaignAttempt.claimed_at,
                                   CampaignAttempt.claimed_by)
-                           .where(CampaignAttempt.state.in_(BUSY_ATTEMPTS), CampaignAttempt.claimed_at < before)
+                           .where(IS_BUSY, CampaignAttempt.claimed_at < before)
                            .order_by(CampaignAttempt.id))
     return [Candidate(*row) for row in rows]
 

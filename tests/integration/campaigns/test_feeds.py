@@ -21,11 +21,10 @@ from cti.customers.models import Product
 from cti.tickets.models import Ticket, TicketNotification
 from cti.tickets.service import Actor, NewTicket
 from cti.users import service as users
-from pbxsim.config import NumberBehavior
 from tests.integration.domains.helpers import add_customer
 
 pytestmark = pytest.mark.usefixtures("no_leaks")
-ZHANG, LI = "+8613800138000", "+8613912345678"  # the simulator answers both; Zhang keys 4 in a survey, Li nothing
+ZHANG, LI, WANG = "+8613800138000", "+8613912345678", "+8618612345678"  # the simulator answers them all
 ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
 ADMIN = Actor("admin1", "admin")
 
@@ -87,7 +86,7 @@ def pops_of(service, user_id: int) -> list[dict]:
 # -- callbacks of abandoned calls ---------------------------------------------------------------------
 
 async def test_an_abandoned_call_is_called_back_once_answered_and_popped_on_the_agent_as_a_callback(service, sim, db):
-    await add_campaign(db, name="未接回拨", kind="callback", feed="abandoned", context="callback")
+    await add_campaign(db, name="未接回拨", kind="callback", feed="abandoned", context="hotline-callback")
     agent_id = await agent(db, "1001")
     sim.pause_all(True, "Meeting")  # nobody takes the first call: Zhang San gives up after 25 s
     await sim.abandoned(patience=25, caller=ZHANG, name="Zhang San")
@@ -190,8 +189,9 @@ async def test_a_resolved_ticket_is_followed_up_after_the_delay_and_its_rating_l
 
 
 async def test_a_rating_of_two_opens_a_complaint_about_the_ticket(service, sim, db):
-    sim.config.numbers[ZHANG] = NumberBehavior("answer", 2.0, dtmf="2")
-    await add_campaign(db, name="回访", kind="survey", feed="resolved", context="survey", rules={"delay_minutes": 0})
+    sim.set_number(ZHANG, keys=["2"])
+    await add_campaign(db, name="回访", kind="survey", feed="resolved", context="hotline-survey",
+                       rules={"delay_minutes": 0})
     ticket_id = await resolved_repair(service, db, ZHANG)
     await eventually_rows(db, CampaignContact, 1)
     assert await service.dialer.tick() == 1
@@ -211,27 +211,36 @@ async def test_a_rating_of_two_opens_a_complaint_about_the_ticket(service, sim, 
     assert found.customer_id == rated[0].customer_id
 
 
-async def test_no_input_is_tried_again_per_policy_and_nine_puts_the_number_on_the_do_not_call_list(service, sim, db):
-    sim.config.numbers[ZHANG] = NumberBehavior("answer", 2.0, dtmf="9")
-    await add_campaign(db, name="回访", kind="survey", context="survey", retry={"no_input": [1800, 3]})
+async def test_no_input_is_asked_again_then_tried_again_per_policy_and_nine_puts_the_number_on_the_list(
+        service, sim, db):
+    sim.set_number(LI, keys=["", "7"])  # nothing, then an invalid key after the re-prompt: no response
+    sim.set_number(ZHANG, keys=["9"])
+    sim.set_number(WANG, keys=["", "5"])  # nothing at first, 5 after the re-prompt
+    campaign_id = await add_campaign(db, name="回访", kind="survey", context="hotline-survey",
+                                     retry={"no_input": [1800, 3]})
     async with db.session() as s:
-        s.add_all([CampaignContact(campaign_id=1, e164=LI, next_at=service.clock.now),
-                   CampaignContact(campaign_id=1, e164=ZHANG, next_at=service.clock.now)])
+        s.add_all([CampaignContact(campaign_id=campaign_id, e164=n, next_at=service.clock.now) for n in (LI, ZHANG, WANG)])
         await s.commit()
-    assert await service.dialer.tick() == 2
+    assert await service.dialer.tick() == 3
     found = {c.e164: c for c in await settled(db)}
     assert (found[LI].state, found[LI].outcome) == ("pending", "no_input")
     assert found[LI].next_at == service.clock.now + dt.timedelta(minutes=30)
     assert (found[ZHANG].state, found[ZHANG].outcome) == ("do_not_call", "do_not_call")
+    assert (found[WANG].state, found[WANG].outcome) == ("done", "answered")
     (dnc,) = await rows(db, DoNotCall)
     assert (dnc.e164, dnc.source) == (ZHANG, "survey")
-    assert await rows(db, SurveyRating) == []
+    assert [(r.contact_id, r.rating) for r in await rows(db, SurveyRating)] == [(found[WANG].id, 5)]
+
+    service.clock.now += dt.timedelta(minutes=30)  # Li Si's retry falls due; Zhang San is never called again
+    assert await service.dialer.tick() == 1
+    dialled = [dict(a["fields"])["Channel"] for a in sim.actions_named("Originate")]
+    assert dialled.count(f"PJSIP/{ZHANG}@carrier") == 1 and dialled.count(f"PJSIP/{LI}@carrier") == 2
 
 
 # -- repair notifications ---------------------------------------------------------------------------------
 
 async def test_a_repair_notification_call_is_counted_on_the_tickets_notification_item(service, sim, db):
-    await add_campaign(db, name="维修通知", kind="notification", feed="notifications", context="survey")
+    await add_campaign(db, name="维修通知", kind="notification", feed="notifications", context="hotline-notify")
     customer_id = (await add_customer(db, "李四", LI)).id
     ticket_id, _ = await service.tickets.open(NewTicket(customer_id, "repair", "carry_in", description="屏幕花"), ADMIN)
     for target in ("in_repair", "ready_for_pickup"):  # finishing the repair owes the customer a 修复通知
