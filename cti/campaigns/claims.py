@@ -138,9 +138,10 @@ def _paced(campaign: Campaign, now: dt.datetime) -> int:
     if campaign.per_minute <= 0:
         return 0
     interval = 60.0 / campaign.per_minute
-    if campaign.last_dial_at is None:  # the first claims: a second's worth, at least one
+    elapsed = None if campaign.last_dial_at is None else (now - campaign.last_dial_at).total_seconds()
+    if elapsed is None or elapsed < 0:  # the first claims, or the clock went back: a second's worth, at least one
         return max(1, int(1.0 // interval))
-    return int((now - campaign.last_dial_at).total_seconds() // interval)
+    return int(elapsed // interval)
 
 
 def blocked(session: Session, e164: str) -> bool:

@@ -107,3 +107,44 @@ async def test_without_a_pbx_the_claim_is_released_and_nothing_is_dialled(servic
     assert (only.state, only.attempts, only.next_at) == ("pending", 0, now + dt.timedelta(seconds=30))
     async with db.session() as s:
         assert list(await s.scalars(select(CampaignAttempt))) == []
+
+
+async def test_a_clock_jump_forward_or_back_dials_nobody_twice_and_nobody_outside_the_window(service, sim, db):
+    """Calling hours 09:00-21:00 in the callee's time (Shanghai); the service's clock jumps an hour forward,
+    an hour back, then past the window's end and into the next morning."""
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    at = lambda day, hh, mm, ss=0: dt.datetime(2026, 12, day, hh, mm, ss, tzinfo=shanghai)  # noqa: E731
+    a, b, c, d = ANSWERS, "+8613912345678", "+8618612345678", "+8613500001111"  # all answer
+    async with db.session() as s:
+        campaign = Campaign(name="通知", kind="list", state="running", context="hotline-callback", per_minute=60,
+                            window={str(day): [["09:00", "21:00"]] for day in range(7)}, max_concurrent=10,
+                            dial="PJSIP/{number}@carrier", caller_id="Customer Care <4008001234>", queue="support")
+        s.add(campaign)
+        await s.flush()
+        due = {a: at(2, 19, 58), b: at(2, 20, 10), c: at(2, 21, 10)}
+        s.add_all([CampaignContact(campaign_id=campaign.id, e164=n, next_at=t) for n, t in due.items()])
+        await s.commit()
+        campaign_id = campaign.id
+
+    async def dial_at(moment: dt.datetime) -> int:
+        service.clock.now = moment
+        claimed = await service.dialer.tick()
+        await settled(db)
+        return claimed
+
+    assert await dial_at(at(2, 19, 59)) == 1  # a
+    assert await dial_at(at(2, 20, 59)) == 1  # +1 h: b (20:10) is due and the window is open
+    async with db.session() as s:  # after the clock went back, a contact due "now" is added (e.g. a callback)
+        s.add(CampaignContact(campaign_id=campaign_id, e164=d, next_at=at(2, 19, 59, 10)))
+        await s.commit()
+    assert await dial_at(at(2, 19, 59, 30)) == 1  # -1 h: d is dialled (pacing goes on); a and b are not again
+    assert await dial_at(at(2, 20, 0)) == 0
+    assert await dial_at(at(2, 21, 30)) == 0  # c is due but the window has closed: moved to the morning
+    found = await contacts(db)
+    assert found[c].next_at == at(3, 9, 0)
+    assert await dial_at(at(2, 19, 59, 40)) == 0  # back again: c waits for the morning
+    assert await dial_at(at(3, 9, 0)) == 1  # c
+
+    dialled = [dict(x["fields"])["Channel"] for x in sim.actions_named("Originate")]
+    assert sorted(dialled) == sorted(f"PJSIP/{n}@carrier" for n in (a, b, c, d))  # each once
+    assert all(found.state == "done" for found in (await contacts(db)).values())
