@@ -21,14 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from cti.campaigns.models import BUSY_ATTEMPTS, IS_BUSY, IS_PENDING, Campaign, CampaignAttempt, CampaignContact, DoNotCall
+from cti.campaigns.models import IS_BUSY, IS_PENDING, Campaign, CampaignAttempt, CampaignContact, DoNotCall
 from cti.campaigns.policy import FINAL, Retry, RetryPolicy
 from cti.campaigns.window import Window, zones_of
 from cti.tickets.calendar import HolidaySource
@@ -80,8 +80,11 @@ def anything_due(session: Session, now: dt.datetime) -> bool:
 
 
 def claim_due(session: Session, now: dt.datetime, *, holidays: HolidaySource | None, default_zone: str,
-              limit: int = 100, claimer: str = CLAIMER) -> list[Claim]:
-    """The contacts to dial now, claimed (see the module's docstring); at most ``limit`` in all."""
+              limit: int = 100, claimer: str = CLAIMER, clock: Callable[[], dt.datetime] | None = None) -> list[Claim]:
+    """The contacts to dial now, claimed (see the module's docstring); at most ``limit`` in all.
+
+    ``clock``: the attempts' ``claimed_at`` is read from it once the campaign's lines are counted (after
+    waiting for another process's claims), so that an attempt's span starts when it took its line."""
     claims: list[Claim] = []
     running = session.scalars(_dialled_by_the_dialer().order_by(Campaign.id)).all()
     for campaign_id in running:
@@ -91,7 +94,7 @@ def claim_due(session: Session, now: dt.datetime, *, holidays: HolidaySource | N
                                    .with_for_update()).first()  # the campaign's claims take turns
         if campaign is None or not _in_dates(campaign, now):
             continue
-        claims += _claim_for(session, campaign, now, holidays, default_zone, limit - len(claims), claimer)
+        claims += _claim_for(session, campaign, now, holidays, default_zone, limit - len(claims), claimer, clock)
     return claims
 
 
@@ -100,9 +103,10 @@ def _in_dates(campaign: Campaign, now: dt.datetime) -> bool:
 
 
 def _claim_for(session: Session, campaign: Campaign, now: dt.datetime, holidays: HolidaySource | None,
-               default_zone: str, limit: int, claimer: str) -> list[Claim]:
+               default_zone: str, limit: int, claimer: str, clock: Callable[[], dt.datetime] | None) -> list[Claim]:
     busy = session.scalar(select(func.count()).select_from(CampaignAttempt).where(
         CampaignAttempt.campaign_id == campaign.id, IS_BUSY)) or 0
+    stamp = clock() if clock is not None else now
     room = min(limit, campaign.max_concurrent - busy, _paced(campaign, now))
     if room <= 0:
         return []
@@ -124,11 +128,11 @@ def _claim_for(session: Session, campaign: Campaign, now: dt.datetime, holidays:
             if contact.next_at is None:
                 _close(contact, "exhausted", now)
             continue
-        claim = take(session, campaign, contact, now, claimer)
+        claim = take(session, campaign, contact, stamp, claimer)
         if claim is not None:
             claims.append(claim)
     if claims:
-        campaign.last_dial_at = now
+        campaign.last_dial_at = stamp
     return claims
 
 
@@ -188,6 +192,16 @@ def release(session: Session, action_id: str, now: dt.datetime, *, delay: dt.tim
     return True
 
 
+_OPEN = ("claimed", "dialled")  # no outcome yet
+
+
+def _free_line(session: Session, action_id: str, now: dt.datetime) -> bool:
+    """A reported attempt's call ended: it no longer holds a line."""
+    return session.execute(
+        update(CampaignAttempt).where(CampaignAttempt.action_id == action_id, CampaignAttempt.state == "reported")
+        .values(state="ended", ended_at=now).execution_options(synchronize_session=False)).rowcount == 1
+
+
 def dialled(session: Session, attempt_ids: Iterable[int], now: dt.datetime) -> None:
     """The PBX accepted these Originates (``Response: Success`` to ``Async: true``)."""
     ids = list(attempt_ids)
@@ -198,13 +212,19 @@ def dialled(session: Session, attempt_ids: Iterable[int], now: dt.datetime) -> N
 
 def record_outcome(session: Session, action_id: str, outcome: str, now: dt.datetime, *,
                    holidays: HolidaySource | None, default_zone: str, cause: int | None = None,
-                   call_id: str = "") -> dict[str, Any] | None:
+                   call_id: str = "", call_over: bool = True) -> dict[str, Any] | None:
     """Land an attempt's outcome once and move its contact on: done, retried at the policy's time (in
-    the window), or exhausted. None when the attempt is unknown or already ended (a duplicate)."""
+    the window), or exhausted. None when the attempt is unknown or already has its outcome (a duplicate).
+
+    ``call_over=False``: an IVR reported the outcome while the call goes on; the attempt is ``reported``
+    and keeps its line until the call's end (a later call with ``call_over=True`` frees it)."""
+    if call_over and _free_line(session, action_id, now):
+        return None  # its outcome was reported during the call: now the line is free too
+    state = "unknown" if outcome == "unknown" else "ended" if call_over else "reported"
     ended = session.execute(
-        update(CampaignAttempt).where(CampaignAttempt.action_id == action_id, CampaignAttempt.state.in_(BUSY_ATTEMPTS))
-        .values(state="unknown" if outcome == "unknown" else "ended", outcome=outcome, cause=cause, call_id=call_id,
-                ended_at=now).execution_options(synchronize_session=False)).rowcount
+        update(CampaignAttempt).where(CampaignAttempt.action_id == action_id, CampaignAttempt.state.in_(_OPEN))
+        .values(state=state, outcome=outcome, cause=cause, call_id=call_id, ended_at=now if call_over else None)
+        .execution_options(synchronize_session=False)).rowcount
     if ended != 1:
         return None
     attempt = session.scalars(select(CampaignAttempt).where(CampaignAttempt.action_id == action_id)).one()

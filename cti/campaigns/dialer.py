@@ -12,7 +12,9 @@ as a channel variable, ``OriginateResponse`` names it): ``OriginateFailed`` (the
 cause), ``CallEnded`` (answered or not; a call that never reached the customer ends ``failed`` and its
 ``OriginateFailed`` gives the reason), and the IVRs' reports, which come first: ``SurveyKeyed`` (a
 rating, 9 for do-not-call, or nothing: :mod:`cti.campaigns.surveys`), ``NotificationKeyed`` (the
-message was heard) and ``CustomerDialled`` (a preview call's customer leg). An outcome lands once.
+message was heard) and ``CustomerDialled`` (a preview call's customer leg). An outcome lands once; an
+IVR's report leaves the attempt ``reported``, holding its line until ``CallEnded`` (the goodbye still
+plays, or the customer waits for an agent).
 """
 
 from __future__ import annotations
@@ -135,7 +137,7 @@ class Dialer:
         if not await self._db.read(anything_due, now):  # most seconds: one indexed read, no write transaction
             return 0
         claims = await self._db.write(claim_due, now, holidays=self._holidays, default_zone=self._zone,
-                                      limit=self._limit)
+                                      limit=self._limit, clock=self._clock)
         if claims:
             await self._place_claims(claims)
         return len(claims)
@@ -184,9 +186,10 @@ class Dialer:
                                                    holidays=self._holidays, default_zone=self._zone)
                 await self._landed(moved, news)
             elif kind is NotificationKeyed:  # the message played: the customer was told, a key or not
-                await self.land(event.action_id, ANSWERED, call_id=event.call_id)
+                await self.land(event.action_id, ANSWERED, call_id=event.call_id, call_over=False)
             elif kind is CustomerDialled:
-                await self.land(event.action_id, outcome_of_dial_status(event.dial_status), call_id=event.call_id)
+                await self.land(event.action_id, outcome_of_dial_status(event.dial_status), call_id=event.call_id,
+                                call_over=False)
 
     async def land(self, action_id: str, outcome: str, **extra: Any) -> dict[str, Any] | None:
         """Record an attempt's outcome once (None when it had one already); the reconciler lands through here too."""

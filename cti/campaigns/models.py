@@ -20,13 +20,15 @@ STATES = ("draft", "running", "paused", "finished")
 CONTACT_STATES = ("pending", "dialling", "done", "exhausted", "unknown", "do_not_call", "cancelled", "assigned")
 FEEDS = ("", "abandoned", "scheduled", "resolved", "notifications")  # what fills a campaign by itself
 SOURCES = ("abandoned", "agent", "resolved", "notification", "import", "manual")  # where a contact came from
-BUSY_ATTEMPTS = ("claimed", "dialled")  # the lines a campaign is using: its concurrency is counted from these
+# The lines a campaign is using: its concurrency is counted from these. ``reported``: an IVR reported the
+# outcome (a rating, a notice heard) but the call goes on (the goodbye prompt, a transfer to an agent).
+BUSY_ATTEMPTS = ("claimed", "dialled", "reported")
 _PENDING = "state = 'pending'"
-_BUSY = "state IN ('claimed', 'dialled')"
+_BUSY = "state IN ('claimed', 'dialled', 'reported')"
 # The same conditions written out for queries: a planner uses a partial index only when the query's own
 # condition implies the index's, which a bound parameter never does (SQLite then reads the whole table).
 IS_PENDING = text("campaign_contacts.state = 'pending'")
-IS_BUSY = text("campaign_attempts.state IN ('claimed', 'dialled')")
+IS_BUSY = text("campaign_attempts.state IN ('claimed', 'dialled', 'reported')")
 
 
 class Campaign(Base):
@@ -105,7 +107,7 @@ class CampaignAttempt(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("campaign_contacts.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # 1 for the first attempt
     action_id: Mapped[str] = mapped_column(String(40), unique=True)  # the Originate's ActionID and channel variable
-    state: Mapped[str] = mapped_column(String(12), default="claimed")  # claimed → dialled → ended | unknown
+    state: Mapped[str] = mapped_column(String(12), default="claimed")  # claimed → dialled (→ reported) → ended | unknown
     outcome: Mapped[str] = mapped_column(String(20), default="")
     cause: Mapped[int | None] = mapped_column(Integer)
     call_id: Mapped[str] = mapped_column(String(64), default="")

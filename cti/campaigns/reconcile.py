@@ -126,7 +126,9 @@ def verdict(candidate: Candidate, live: Mapping[str, LiveChannel],
     """(outcome, call id) to land, or None to leave the attempt open for now."""
     channel = live.get(candidate.action_id)
     if channel is not None:
-        return (ANSWERED, channel.call_id) if channel.up else None
+        return (ANSWERED, channel.call_id) if channel.up and candidate.state != "reported" else None
+    if candidate.state == "reported":
+        return ANSWERED, ""  # its outcome is known and its call is over: the line is free (the outcome stays)
     if candidate.action_id in logged:
         disposition, answered, call_id = logged[candidate.action_id]
         if disposition is None:

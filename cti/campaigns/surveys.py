@@ -83,7 +83,8 @@ def keyed(session: Session, action_id: str, key: str, now: dt.datetime, *, holid
         outcome = DO_NOT_CALL
     else:
         outcome = NO_INPUT
-    moved = record_outcome(session, action_id, outcome, now, holidays=holidays, default_zone=default_zone)
+    moved = record_outcome(session, action_id, outcome, now, holidays=holidays, default_zone=default_zone,
+                           call_over=False)  # the thanks or goodbye still plays: the line is held until the end
     return moved, events
 
 

@@ -7,7 +7,8 @@ Create Date: 2026-12-02 04:25:06.283862
 What fills the campaigns by itself (``campaigns.feed`` and its ``rules``: abandoned calls, callbacks
 agents schedule, resolved tickets, notification items), where each contact came from and why (shown on
 the callback's pop), who owns an agent's callback and until when, and the satisfaction ratings, one
-per contact; the call log indexed by ActionID (attempts are reconciled by it). Columns added to
+per contact; the call log indexed by ActionID (attempts are reconciled by it); an attempt whose
+outcome an IVR reported (``reported``) holds its line until the call ends. Columns added to
 existing rows get server defaults (they are NOT NULL).
 """
 from alembic import op
@@ -20,8 +21,17 @@ down_revision = '0006_campaigns'
 branch_labels = None
 depends_on = None
 
+_BUSY_BEFORE = "state IN ('claimed', 'dialled')"
+_BUSY = "state IN ('claimed', 'dialled', 'reported')"
+
 
 def upgrade() -> None:
+    # an attempt whose outcome an IVR reported still holds its line until the call ends: counted as busy
+    with op.batch_alter_table('campaign_attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_campaign_attempts_busy', sqlite_where=sa.text(_BUSY_BEFORE),
+                            postgresql_where=sa.text(_BUSY_BEFORE))
+        batch_op.create_index('ix_campaign_attempts_busy', ['campaign_id'], unique=False,
+                              sqlite_where=sa.text(_BUSY), postgresql_where=sa.text(_BUSY))
     op.create_index('ix_calls_action_id', 'calls', ['action_id'], unique=False,
                     sqlite_where=sa.text("action_id <> ''"), postgresql_where=sa.text("action_id <> ''"))
     op.create_table('survey_ratings',
@@ -74,6 +84,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('campaign_attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_campaign_attempts_busy', sqlite_where=sa.text(_BUSY), postgresql_where=sa.text(_BUSY))
+        batch_op.create_index('ix_campaign_attempts_busy', ['campaign_id'], unique=False,
+                              sqlite_where=sa.text(_BUSY_BEFORE), postgresql_where=sa.text(_BUSY_BEFORE))
     op.drop_index('ix_calls_action_id', table_name='calls', sqlite_where=sa.text("action_id <> ''"),
                   postgresql_where=sa.text("action_id <> ''"))
     with op.batch_alter_table('campaigns', schema=None) as batch_op:

@@ -12,28 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import signal
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from cti.campaigns.models import Campaign, CampaignAttempt, CampaignContact
 from pbxsim import SimConfig, Simulator
+from tests.integration.campaigns.serving import ServeProcess, until
 
-ROOT = Path(__file__).resolve().parents[3]
 ZHANG = "+8613800138000"
 ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -44,51 +35,11 @@ async def pbx():
     await sim.stop()
 
 
-class ServeProcess:
-    """``cti serve`` as an operator runs it, on the test's database and the simulator."""
-
-    def __init__(self, database_url: str, ami_port: int, folder: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")}
-        self.env = env | {"CTI_DATABASE_URL": database_url, "CTI_AMI_HOST": "127.0.0.1", "CTI_AMI_PORT": str(ami_port),
-                          "CTI_HTTP_PORT": str(free_port()), "CTI_SEED_DEMO": "false",
-                          "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))}
-        self.folder = folder
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "serve"], stdout=subprocess.DEVNULL,
-                                     stderr=open(self.folder / "serve.log", "ab"), env=self.env, cwd=self.folder)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 @pytest.fixture
 def serve(database_url, pbx, tmp_path):
     process = ServeProcess(database_url, pbx.port, tmp_path)
     yield process
     process.stop()
-
-
-async def until(predicate, timeout: float, what: str):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 async def test_a_service_killed_between_originate_and_its_response_never_dials_that_contact_again(

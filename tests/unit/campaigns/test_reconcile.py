@@ -91,3 +91,10 @@ def test_a_process_is_gone_only_when_it_was_on_this_host_and_no_longer_runs():
     assert not claimer_gone(f"{host}:{os.getppid()}")  # running
     assert not claimer_gone(f"elsewhere-{host}:{finished.stdout.strip()}")  # another host: cannot tell
     assert not claimer_gone("")
+
+
+def test_a_reported_attempt_keeps_its_line_while_its_call_is_live_and_frees_it_after():
+    reported = candidate("cti-1-1", state="reported")
+    live = {"cti-1-1": LiveChannel("cti-1-1", "PJSIP/carrier-00000001", True, "c1")}
+    assert verdict(reported, live, {}) is None  # the goodbye still plays: its outcome is known, its line in use
+    assert verdict(reported, {}, {}) == ("answered", "")  # gone: the line is freed (the outcome is kept)
