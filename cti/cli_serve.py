@@ -30,6 +30,7 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
     db = await _open_db(settings)
     sim = None
     try:
+        await _standard_campaigns(db)
         if settings.embedded_pbx:
             sim, settings = await _start_demo_pbx(db, settings)
         await _run_console(settings, db, simulated=sim is not None)
@@ -65,10 +66,21 @@ async def sim(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _standard_campaigns(db) -> None:
+    """The campaigns every hotline starts with (cti/campaigns/standard.py), once."""
+    from cti.campaigns.standard import ensure_standard
+    from cti.store.base import utcnow
+
+    created = await db.write(ensure_standard, utcnow())
+    if created:
+        log.info("campaigns created: %s (set their caller ID on the campaign pages)", ", ".join(created))
+
+
 async def _start_demo_pbx(db, settings: Settings):
     from pbxsim import SimConfig, Simulator
 
     from cti import demo
+    from cti.campaigns import demo as campaign_demo
     from cti.customers.demo import callers, generate, unknown_numbers
 
     data = generate(today=dt.datetime.now(settings.zone).date())  # the demo's warranty mix holds on any day
@@ -77,6 +89,9 @@ async def _start_demo_pbx(db, settings: Settings):
         if report.customers or report.users or report.tickets:
             log.info("demo data: %d customers, %d logins and %d tickets added", report.customers, report.users,
                      report.tickets)
+        added = await db.write(campaign_demo.seed, dt.datetime.now(dt.UTC), caller_id=campaign_demo.CALLER_ID)
+        if added:
+            log.info("demo campaigns: %d follow-ups and callbacks due in the next minutes", added)
     simulator = Simulator(SimConfig(
         host="127.0.0.1", port=0, control_port=settings.sim_control_port or None,
         username=settings.ami_username, secret=settings.ami_secret.get_secret_value(),
@@ -87,6 +102,7 @@ async def _start_demo_pbx(db, settings: Settings):
     except OSError as exc:
         raise CliError(f"simulator control API cannot listen on port {settings.sim_control_port}: {exc.strerror} "
                        "(set CTI_SIM_CONTROL_PORT to another port, or 0 for none)") from None
+    campaign_demo.customer_behaviour(simulator, [number for number, _ in callers(data)])
     if settings.sim_calls_per_minute > 0:
         pool = callers(data) + [(n, "") for n in unknown_numbers(n=30)]
         simulator.start_generator(calls_per_minute=settings.sim_calls_per_minute, seed=2026, callers=pool,
