@@ -398,7 +398,7 @@ def _pickled_as_values(cls: type) -> None:
 
 for _cls in (CallOffered, CallerIdentified, CallQueued, AgentRinging, AgentRingEnded, CallAnswered, CallTransferred,
              AgentLeg, CallEnded, OriginateFailed, SurveyKeyed, NotificationKeyed, CustomerDialled, AgentStateChanged,
-             TicketOpened, TicketChanged,
-             TicketResolved, TicketEscalated, EscalationAcknowledged, SlaAlarm, TicketCallLinked):
+             TicketOpened, TicketChanged, TicketResolved, TicketEscalated, EscalationAcknowledged, SlaAlarm,
+             TicketCallLinked, SurveyRated, NotificationCallEnded):
     assert len(_cls.__slots__) > 1, _cls  # attrgetter of one name gives a value, not a tuple
     _pickled_as_values(_cls)
