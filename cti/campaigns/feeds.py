@@ -96,6 +96,18 @@ def drop_reached(session: Session, e164: str, now: dt.datetime, *, except_contac
     return session.execute(stmt).rowcount or 0
 
 
+def waiting_callbacks(session: Session, numbers: list[str]) -> bool:
+    """Whether any of these numbers has an abandoned-call callback waiting (a read: most have none)."""
+    return session.scalar(select(CampaignContact.id).where(
+        CampaignContact.e164.in_(numbers), CampaignContact.source == "abandoned", CampaignContact.state == "pending")
+        .limit(1)) is not None
+
+
+def drop_reached_all(session: Session, reached: dict[str, dt.datetime]) -> int:
+    """:func:`drop_reached` for each number that got through (number → when)."""
+    return sum(drop_reached(session, e164, at) for e164, at in reached.items())
+
+
 # -- resolved tickets ----------------------------------------------------------------------------------
 
 def sampled(ticket_id: int, percent: float) -> bool:
@@ -185,13 +197,18 @@ class CampaignFeeds:
         self.dropped = 0
 
     async def handle_batch(self, events: Sequence[object]) -> None:
+        """Abandoned calls become callbacks; callers who got through are looked up together (one read
+        for the batch, a write only when one of them has a callback waiting); resolved tickets."""
+        reached: dict[str, dt.datetime] = {}
         for event in events:
             kind = type(event)
             if kind is CallEnded:
-                await self._call_ended(event)
+                await self._call_ended(event, reached)
             elif kind is TicketResolved:
                 self.added += await self._db.write(survey_for_resolved, event, self._clock(),
                                                    language=self._language) is not None
+        if reached and await self._db.read(waiting_callbacks, list(reached)):
+            self.dropped += await self._db.write(drop_reached_all, reached)
 
     async def notifications(self) -> int:
         """Scheduler job: the notification items not yet called."""
@@ -199,15 +216,16 @@ class CampaignFeeds:
         self.added += added
         return added
 
-    async def _call_ended(self, ended: CallEnded) -> None:
+    async def _call_ended(self, ended: CallEnded, reached: dict[str, dt.datetime]) -> None:
         e164 = self._normalise(ended.caller_num).e164
         if e164 is None:
             return  # anonymous or not a number: nobody to call back
         at = dt.datetime.fromtimestamp(ended.at, dt.UTC)
         if ended.direction is Direction.INBOUND and ended.disposition in (Disposition.ABANDONED, Disposition.MISSED):
+            reached.pop(e164, None)  # abandoned after getting through earlier in the batch: called back
             added = await self._db.write(callback_for_abandoned, e164=e164, name=ended.caller_name, call_id=ended.call_id,
                                          queue=ended.queue, waited=ended.wait_seconds, ended_at=at, zone=self._zone,
                                          language=self._language)
             self.added += added is not None
         elif ended.answered_at is not None and ended.disposition is not Disposition.FAILED:
-            self.dropped += await self._db.write(drop_reached, e164, at)
+            reached[e164] = at
