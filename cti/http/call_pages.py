@@ -114,7 +114,7 @@ def _row(call: Any, zone: dt.tzinfo, names: dict[int, str], region: str) -> dict
         "wait": call.wait_seconds,
         "talk": call.talk_seconds if call.answered_at else None,  # no talk time for a call nobody took
         "disposition": call.disposition or "in_progress",
-        "callback": _callback_fields(call, names.get(call.customer_id, "")) if call.caller_e164 else None,
+        "callback": _callback_fields(call, names.get(call.customer_id, ""), region) if call.caller_e164 else None,
     }
 
 
@@ -125,11 +125,11 @@ def _with_tickets(row: dict[str, Any], tickets: list) -> dict[str, Any]:
     return row | {"tickets": tickets}
 
 
-def _callback_fields(call: Any, customer_name: str) -> dict[str, Any]:
+def _callback_fields(call: Any, customer_name: str, region: str) -> dict[str, Any]:
     """What "schedule a callback" on this row prefills: the caller's number, the customer, the call."""
-    name = customer_name or _known(call.caller_name)
-    return {"number": call.caller_e164, "customer": call.customer_id or "", "call": call.call_id, "name": name,
-            "label": " · ".join(x for x in (name, call.caller_e164) if x)}
+    name, number = customer_name or _known(call.caller_name), phone_display(call.caller_e164, region=region)
+    return {"number": number, "customer": call.customer_id or "", "call": call.call_id, "name": name,
+            "label": " · ".join(x for x in (name, number) if x)}
 
 
 async def _export_rows(request: web.Request) -> AsyncIterator[list[Any]]:

@@ -72,7 +72,7 @@ def why(lang: str, source: str, reason: str, data: Mapping[str, Any], *, campaig
     >>> why("zh", "abandoned", "", {"queue": "support", "waited": 25})
     '放弃来电：在 support 队列等待 25 秒'
     >>> why("en", "agent", "Wants the invoice", {"scheduled_by": "agent1"}, by_name="Wang Fang")
-    'Wang Fang: Wants the invoice'
+    'Scheduled by Wang Fang: Wants the invoice'
     """
     def t(key: str, **values: Any) -> str:
         return i18n.translate(lang, key, **values)

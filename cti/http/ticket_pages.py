@@ -227,9 +227,10 @@ async def ticket_context(request: web.Request, ticket_id: int) -> dict[str, Any]
     flow = workflow.WORKFLOWS[ticket.workflow]
     steps = workflow.allowed(flow, ticket.state, user.role)
     resolved = ticket.resolved_at is not None
+    card = customers.card(customer, today=now.astimezone(zone).date()) if customer else None
     return {
         "tk": ticket, "nav": "tickets",
-        "customer": customers.card(customer, today=now.astimezone(zone).date()) if customer else None,
+        "customer": card,
         "opened": local(ticket.opened_at, zone), "opened_by": people.get(ticket.opened_by, ticket.opened_by),
         "assignee": by_id.get(ticket.assignee_id, "") if ticket.assignee_id else "",
         "steps": steps,
@@ -249,18 +250,18 @@ async def ticket_context(request: web.Request, ticket_id: int) -> dict[str, Any]
                           for n in found["notifications"]],
         "agents": [u for u in everyone if u.role == "agent" and u.active],
         "ratings": [r | {"at": local(r["at"], zone), "by": people.get(r["by"], r["by"])} for r in ratings],
-        "callback": _callback_fields(ticket, customer),
+        "callback": _callback_fields(ticket, card),
         "is_supervisor": user.role in service.SUPERVISORS,
         "error": None, "error_for": "", "values": {},
     }
 
 
-def _callback_fields(ticket: Any, customer: Any) -> dict[str, Any]:
+def _callback_fields(ticket: Any, card: dict[str, Any] | None) -> dict[str, Any]:
     """What the ticket's "schedule a callback" prefills: the customer's first number, the customer, the ticket."""
-    phones = [p.e164 for p in customer.phones] if customer is not None else []
-    return {"number": phones[0] if phones else "", "customer": ticket.customer_id, "ticket": ticket.id,
-            "name": customer.name if customer is not None else "",
-            "label": f"{customer.name if customer is not None else ''} · {ticket.number}".strip(" ·")}
+    phones = card["phones"] if card is not None else []
+    name = card["name"] if card is not None else ""
+    return {"number": phones[0]["display"] if phones else "", "customer": ticket.customer_id, "ticket": ticket.id,
+            "name": name, "label": " · ".join(x for x in (name, ticket.number) if x)}
 
 
 def ticket_id_of(request: web.Request) -> int:
