@@ -65,8 +65,9 @@ def _line(row: dict[str, Any], read: dict[str, Any], request: web.Request, when:
 
 
 async def show(request: web.Request, *, status: int = 200, errors: dict[int, dict[str, str]] | None = None,
-               values: dict[int, dict[str, str]] | None = None) -> web.Response:
-    """The list; a follow-up form refused comes back with its errors and input (by contact id)."""
+               values: dict[int, dict[str, str]] | None = None, notice: str = "") -> web.Response:
+    """The list; a follow-up form refused comes back with its errors and input (by contact id), a refusal
+    about no form of the list (``notice``) on top."""
     user, when = request[USER_KEY], now(request)
     read = await request.app[keys.DB].read(_page_data, user.id, user.username, when)
     region = request.app[keys.SETTINGS].default_region
@@ -75,7 +76,8 @@ async def show(request: web.Request, *, status: int = 200, errors: dict[int, dic
     return await render(request, "callbacks.html", {
         "nav": NAV, "due": [_line(r, read, request, when) for r in read["due"]],
         "upcoming": [_line(r, read, request, when) for r in read["upcoming"]], "followups": followups,
-        "errors": errors or {}, "values": values or {}, "flash": await take_flash(request),
+        "errors": errors or {}, "values": values or {},
+        "flash": {"text": notice, "kind": "error"} if notice else await take_flash(request),
         "has_phone": bool(user.interface),
     }, status=status)
 

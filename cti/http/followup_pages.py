@@ -39,8 +39,10 @@ async def answer(request: web.Request) -> web.StreamResponse:
                                                  _rating(values["rating"]), values["comment"], now(request))
     except FollowupError as refused:
         message = tr(request, f"followup.error.{refused.code}", **refused.params)
-        return await show(request, status=ERROR_STATUS.get(refused.code, 422), errors={contact_id: {
-            "comment" if refused.code == "comment_too_long" else "rating": message}}, values={contact_id: values})
+        if refused.code in ERROR_STATUS:  # no longer (or never) in this agent's list: said on top
+            return await show(request, status=ERROR_STATUS[refused.code], notice=message)
+        field = "comment" if refused.code == "comment_too_long" else "rating"
+        return await show(request, status=422, errors={contact_id: {field: message}}, values={contact_id: values})
     if rated is not None:
         await request.app[keys.SERVICE].bus.publish_many([rated])
     await flash(request, "followup.done.answered")

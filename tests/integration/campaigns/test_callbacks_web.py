@@ -382,7 +382,7 @@ async def test_a_supervisor_gives_a_follow_up_to_an_agent_whose_answers_land_onc
     saved = await post(agent, answer, {"rating": "2", "comment": "维修太慢"})
     assert (saved.status, saved.headers["Location"]) == (303, "/callbacks#followups")
     again = await post(agent, answer, {"rating": "5"})
-    assert again.status == 409
+    assert again.status == 409 and "这个回访已不在您的任务中（已完成或已收回）。" in text_of(await again.text())
     [rating] = await rows(web.db, SurveyRating)
     assert (rating.rating, rating.channel, rating.keyed_by, rating.comment, rating.ticket_id) == (
         2, "form", "agent1", "维修太慢", ticket_id)
