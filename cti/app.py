@@ -169,7 +169,7 @@ class Service:
         if gateway is None:
             return NOT_SENT
         try:
-            await gateway.originate(channel=request.channel, context=request.context, exten="s",
+            await gateway.originate(channel=request.channel, context=request.context, exten=request.exten,
                                     caller_id=request.caller_id, variables=request.variables,
                                     action_id=request.action_id)
         except AmiNotConnected:

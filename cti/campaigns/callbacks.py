@@ -7,7 +7,10 @@ scheduled *for themselves* is owner-only until ``owner_minutes`` (default 30) af
 leaves it to its owner meanwhile, then it is anyone's. "My callbacks due" lists what an agent should
 call now: their own due callbacks, and anyone's due in a *preview* campaign (a progressive campaign's are
 dialled by the dialer and queued). Calling one now claims it like the dialer does (:func:`claim_contact`),
-and rings the agent's phone first (``hotline-dial``).
+and rings the agent's phone first (``hotline-dial``). One no longer needed is cancelled (:func:`cancel`), or
+marked done when the agent reached the customer some other way (:func:`mark_done`); only its owner (or a
+supervisor) may do either. Scheduling, calling, cancelling and marking done are audited (entity
+``campaign_contact``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from cti.audit import record
 from cti.campaigns.claims import CLAIMER, Claim, blocked, take, window_of
 from cti.campaigns.feeds import SCHEDULED, add_contact, feed_campaign, language_for
 from cti.campaigns.models import IS_BUSY, IS_PENDING, Campaign, CampaignAttempt, CampaignContact
 from cti.campaigns.window import zones_of
+from cti.customers.models import Customer
 from cti.tickets.calendar import HolidaySource
 from cti.tickets.models import Ticket
+from cti.users.models import User
 
 DEFAULT_OWNER_MINUTES = 30
 MAX_AHEAD = dt.timedelta(days=60)
@@ -61,6 +67,7 @@ def schedule(session: Session, agent: Agent, *, e164: str | None, at: dt.datetim
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise CallbackError("reason_too_long", limit=MAX_REASON)
+    customer_id = _linked_customer(session, customer_id, ticket_id)
     campaign = feed_campaign(session, SCHEDULED)
     if campaign is None:
         raise CallbackError("no_campaign")
@@ -73,7 +80,28 @@ def schedule(session: Session, agent: Agent, *, e164: str | None, at: dt.datetim
         data={"scheduled_by": agent.username}, dedupe_key=None, state="pending", next_at=max(at, now),
         created_at=now)
     assert contact_id is not None  # no dedupe key: never a conflict
+    _audit(session, agent, contact_id, "callback_schedule", None, {
+        "campaign_id": campaign.id, "e164": e164, "at": at.isoformat(), "owner_only": owner_only, "reason": reason,
+        "customer_id": customer_id, "ticket_id": ticket_id, "call_id": call_id[:64]})
     return contact_id
+
+
+def _linked_customer(session: Session, customer_id: int | None, ticket_id: int | None) -> int | None:
+    """The customer a callback is about: the one given (it must exist), else the ticket's."""
+    if customer_id is not None and session.get(Customer, customer_id) is None:
+        raise CallbackError("unknown_customer")
+    if ticket_id is None:
+        return customer_id
+    owner = session.scalar(select(Ticket.customer_id).where(Ticket.id == ticket_id))
+    if owner is None:
+        raise CallbackError("unknown_ticket")
+    return customer_id if customer_id is not None else owner
+
+
+def _audit(session: Session, agent: Agent, contact_id: int, action: str, before: dict[str, Any] | None,
+           after: dict[str, Any] | None) -> None:
+    record(session, actor=agent.username, entity="campaign_contact", entity_id=contact_id,  # type: ignore[arg-type]
+           action=action, before=before, after=after)
 
 
 def _callback_campaigns():
@@ -96,13 +124,18 @@ def due_count(session: Session, user_id: int, now: dt.datetime) -> int:
 
 
 def due_for(session: Session, user_id: int, now: dt.datetime, *, upcoming: dt.timedelta = dt.timedelta(hours=12),
-            limit: int = LIST_LIMIT) -> dict[str, list[dict[str, Any]]]:
-    """An agent's callbacks: ``due`` now, and their own ``upcoming`` ones (the next hours)."""
+            limit: int = LIST_LIMIT, username: str = "") -> dict[str, list[dict[str, Any]]]:
+    """An agent's callbacks: ``due`` now, and their own ``upcoming`` ones (the next hours); with ``username``,
+    the upcoming ones they scheduled for anyone too."""
     due = session.scalars(select(CampaignContact).where(_mine(user_id, now))
                           .order_by(CampaignContact.next_at, CampaignContact.id).limit(limit)).all()
+    own = CampaignContact.owner_id == user_id
+    if username:
+        own = or_(own, and_(CampaignContact.owner_id.is_(None), CampaignContact.source == "agent",
+                            CampaignContact.data["scheduled_by"].as_string() == username))
     later = session.scalars(select(CampaignContact).where(
-        CampaignContact.campaign_id.in_(_callback_campaigns()), IS_PENDING,
-        CampaignContact.owner_id == user_id, CampaignContact.next_at > now, CampaignContact.next_at <= now + upcoming)
+        CampaignContact.campaign_id.in_(_callback_campaigns()), IS_PENDING, own,
+        CampaignContact.next_at > now, CampaignContact.next_at <= now + upcoming)
         .order_by(CampaignContact.next_at).limit(limit)).all()
     tickets = _ticket_numbers(session, [c.ticket_id for c in (*due, *later) if c.ticket_id])
     return {"due": [_row(c, tickets, now) for c in due], "upcoming": [_row(c, tickets, now) for c in later]}
@@ -120,6 +153,7 @@ def _row(contact: CampaignContact, tickets: dict[int, str], now: dt.datetime) ->
             else None, "source": contact.source, "reason": contact.reason, "data": contact.data or {},
             "next_at": contact.next_at, "overdue": contact.next_at is not None and contact.next_at < now,
             "owner_only": contact.owner_until is not None and contact.owner_until > now,
+            "owner_id": contact.owner_id, "owner_until": contact.owner_until, "created_at": contact.created_at,
             "attempts": contact.attempts, "outcome": contact.outcome}
 
 
@@ -152,22 +186,40 @@ def claim_contact(session: Session, contact_id: int, agent: Agent, now: dt.datet
     claim = take(session, campaign, contact, now, claimer)
     if claim is None:
         raise CallbackError("taken")
+    _audit(session, agent, contact_id, "callback_call", {"state": "pending"},
+           {"state": "dialling", "attempt": claim.number, "action_id": claim.action_id, "phone": agent.interface})
     return claim
 
 
 def cancel(session: Session, contact_id: int, agent: Agent, now: dt.datetime, *, supervisor: bool = False) -> None:
     """A callback no longer needed (the customer called again, or it was settled otherwise)."""
+    _close(session, contact_id, agent, now, supervisor=supervisor, state="cancelled", outcome="cancelled",
+           action="callback_cancel")
+
+
+def mark_done(session: Session, contact_id: int, agent: Agent, now: dt.datetime, *, supervisor: bool = False) -> None:
+    """The agent reached the customer some other way: the callback is done (its latest outcome kept), with the
+    same rules as :func:`cancel`."""
+    _close(session, contact_id, agent, now, supervisor=supervisor, state="done", outcome=None, action="callback_done")
+
+
+def _close(session: Session, contact_id: int, agent: Agent, now: dt.datetime, *, supervisor: bool, state: str,
+           outcome: str | None, action: str) -> None:
+    """A pending callback closed by its owner (anyone's when it has none; any by a supervisor)."""
     contact = session.get(CampaignContact, contact_id, with_for_update=True)
     if contact is None or contact.source not in ("agent", "abandoned"):
         raise CallbackError("unknown")
     if not supervisor and contact.owner_id not in (None, agent.user_id):
         raise CallbackError("not_yours")
+    values: dict[str, Any] = {"state": state, "next_at": None, "updated_at": now}
+    if outcome is not None:
+        values["outcome"] = outcome
     moved = session.execute(update(CampaignContact).where(CampaignContact.id == contact_id,
                                                           CampaignContact.state == "pending")
-                            .values(state="cancelled", outcome="cancelled", next_at=None, updated_at=now)
-                            .execution_options(synchronize_session=False)).rowcount
+                            .values(**values).execution_options(synchronize_session=False)).rowcount
     if moved != 1:
         raise CallbackError("taken")
+    _audit(session, agent, contact_id, action, {"state": "pending"}, {"state": state})
 
 
 def origin(session: Session, action_id: str) -> dict[str, Any] | None:
@@ -181,8 +233,11 @@ def origin(session: Session, action_id: str) -> dict[str, Any] | None:
     contact, kind, name = row
     tickets = _ticket_numbers(session, [contact.ticket_id] if contact.ticket_id else [])
     data = contact.data or {}
+    by = data.get("scheduled_by", "")
+    by_name = session.scalar(select(User.display_name).where(User.username == by)) if by else ""
     return {"kind": kind, "campaign": name, "source": contact.source, "reason": contact.reason,
-            "queue": data.get("queue", ""), "waited": data.get("waited"), "scheduled_by": data.get("scheduled_by", ""),
+            "queue": data.get("queue", ""), "waited": data.get("waited"), "scheduled_by": by,
+            "scheduled_by_name": by_name or by,
             "contact_id": contact.id, "attempt": contact.attempts,
             "ticket": {"id": contact.ticket_id, "number": tickets.get(contact.ticket_id, "")}
             if contact.ticket_id else None}

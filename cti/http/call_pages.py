@@ -79,7 +79,7 @@ async def call_log(request: web.Request) -> web.StreamResponse:
     query = {k: v for k, v in raw.items() if v}
     return await render(request, "calls.html", {
         "filters": raw,
-        "rows": [_row(r, zone, names, settings.default_region) | {"tickets": linked.get(r.call_id, [])} for r in rows],
+        "rows": [_with_tickets(_row(r, zone, names, settings.default_region), linked.get(r.call_id, [])) for r in rows],
         "total": total,
         "page": page,
         "pages": pages,
@@ -114,7 +114,22 @@ def _row(call: Any, zone: dt.tzinfo, names: dict[int, str], region: str) -> dict
         "wait": call.wait_seconds,
         "talk": call.talk_seconds if call.answered_at else None,  # no talk time for a call nobody took
         "disposition": call.disposition or "in_progress",
+        "callback": _callback_fields(call, names.get(call.customer_id, ""), region) if call.caller_e164 else None,
     }
+
+
+def _with_tickets(row: dict[str, Any], tickets: list) -> dict[str, Any]:
+    """The row with the tickets its call is linked to; a callback scheduled from it links the only one."""
+    if row["callback"] is not None and len(tickets) == 1:
+        row["callback"]["ticket"] = tickets[0][0]
+    return row | {"tickets": tickets}
+
+
+def _callback_fields(call: Any, customer_name: str, region: str) -> dict[str, Any]:
+    """What "schedule a callback" on this row prefills: the caller's number, the customer, the call."""
+    name, number = customer_name or _known(call.caller_name), phone_display(call.caller_e164, region=region)
+    return {"number": number, "customer": call.customer_id or "", "call": call.call_id, "name": name,
+            "label": " · ".join(x for x in (name, number) if x)}
 
 
 async def _export_rows(request: web.Request) -> AsyncIterator[list[Any]]:

@@ -12,9 +12,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cti.campaigns import admin, queries
+from cti.campaigns import admin, queries, surveys
 from cti.campaigns import export as results
 from cti.campaigns.forms import CampaignError, window_summary
 from cti.campaigns.models import CONTACT_STATES, Campaign
@@ -29,6 +30,7 @@ from cti.http.downloads import send_sheet
 from cti.http.settings_support import me
 from cti.http.templating import USER_KEY, render
 from cti.phone import search_keys
+from cti.users.models import User
 
 TEXT_LIMIT = 64
 
@@ -170,10 +172,20 @@ async def contact_page(request: web.Request) -> web.StreamResponse:
     campaign, detail = found
     if campaign is None or detail is None:
         raise web.HTTPNotFound()
+    people = await request.app[keys.DB].read(_assignable)
     return await render(request, "campaign_contact.html", {
         "nav": NAV, "c": campaign, **detail, "flash": await take_flash(request),
+        "assignable": people, "owner_name": next((u.display_name or u.username for u in people
+                                                  if u.id == detail["contact"].owner_id), ""),
         "local": lambda v, f="%Y-%m-%d %H:%M:%S": local(v, request, f),
     })
+
+
+def _assignable(session: Session) -> list[User]:
+    """Who a survey's contact may be given to, to call by hand (a manual follow-up): the hotline's people,
+    agents first."""
+    found = session.scalars(select(User).where(User.active, User.role.in_(surveys.ASSIGNABLE)))
+    return sorted(found, key=lambda u: (u.role != "agent", u.display_name or u.username))
 
 
 # --- downloads ----------------------------------------------------------------------------------------

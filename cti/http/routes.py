@@ -6,10 +6,10 @@ import aiohttp_session
 from aiohttp import web
 
 from cti.http import (
-    admin_pages, auth, calendar_admin, call_pages, campaign_forms, campaign_import, campaign_pages, console,
-    customer_pages, dispatch_admin, dispatch_pages, dnc_pages, escalation_pages, keys, middleware, push,
-    queue_rules_admin, security, sla_admin, status, templating, ticket_actions, ticket_export, ticket_forms,
-    ticket_pages, work_pages,
+    admin_pages, auth, calendar_admin, call_pages, callback_forms, callback_pages, campaign_forms, campaign_import,
+    campaign_pages, console, customer_pages, dispatch_admin, dispatch_pages, dnc_pages, escalation_pages,
+    followup_pages, keys, middleware, push, queue_rules_admin, security, sla_admin, status, templating,
+    ticket_actions, ticket_export, ticket_forms, ticket_pages, work_pages,
 )
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
@@ -124,5 +124,16 @@ def setup_web(app: web.Application) -> None:
         web.post("/dnc/import", dnc_pages.import_file),
         web.get("/dnc/export.csv", dnc_pages.export_csv),
         web.get("/dnc/export.xlsx", dnc_pages.export_xlsx),
+    ])
+    app.router.add_routes([  # the agents' callbacks and follow-ups (回拨, 回访); assigning a follow-up
+        web.get("/callbacks", callback_pages.callback_list, name="callbacks"),
+        web.get("/callbacks/count", callback_pages.count),
+        web.get("/callbacks/new", callback_forms.new_form, name="callback_new"),
+        web.post("/callbacks/new", callback_forms.create),
+        web.post(r"/callbacks/{id:\d+}/call", callback_pages.call_now),
+        web.post(r"/callbacks/{id:\d+}/done", callback_pages.done),
+        web.post(r"/callbacks/{id:\d+}/cancel", callback_pages.cancel),
+        web.post(r"/followups/{id:\d+}", followup_pages.answer),
+        web.post(r"/campaigns/{id:\d+}/contacts/{contact_id:\d+}/assign", followup_pages.assign),
     ])
     app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

@@ -27,7 +27,8 @@ def setup(app: web.Application) -> None:
         lstrip_blocks=True,
         default_helpers=False,
     )
-    env.globals.update(t=i18n.t, static=static_url, seconds=i18n.seconds)
+    env.globals.update(t=i18n.t, static=static_url, seconds=i18n.seconds,
+                       zone_name=app[keys.SETTINGS].timezone)  # the hotline's clock, for scripts (CTI_TIMEZONE)
 
 
 @lru_cache(maxsize=256)

@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 from sqlalchemy import select
 
+from cti.campaigns import surveys
 from cti.customers import service as customers
 from cti.customers.models import Customer
 from cti.http import i18n, keys
@@ -217,6 +218,7 @@ async def ticket_context(request: web.Request, ticket_id: int) -> dict[str, Any]
     ticket, user, lang = found["ticket"], request[USER_KEY], request[LANG_KEY]
     zone, desk = request.app[keys.SETTINGS].zone, request.app[keys.SERVICE].tickets
     promises, now = await desk.promises(), desk.clock()
+    ratings = await request.app[keys.DB].read(surveys.ratings_of_ticket, ticket_id)
     async with request.app[keys.DB].session() as s:
         customer = await customers.get(s, ticket.customer_id)
         everyone = await users.all_users(s)
@@ -225,9 +227,10 @@ async def ticket_context(request: web.Request, ticket_id: int) -> dict[str, Any]
     flow = workflow.WORKFLOWS[ticket.workflow]
     steps = workflow.allowed(flow, ticket.state, user.role)
     resolved = ticket.resolved_at is not None
+    card = customers.card(customer, today=now.astimezone(zone).date()) if customer else None
     return {
         "tk": ticket, "nav": "tickets",
-        "customer": customers.card(customer, today=now.astimezone(zone).date()) if customer else None,
+        "customer": card,
         "opened": local(ticket.opened_at, zone), "opened_by": people.get(ticket.opened_by, ticket.opened_by),
         "assignee": by_id.get(ticket.assignee_id, "") if ticket.assignee_id else "",
         "steps": steps,
@@ -246,9 +249,19 @@ async def ticket_context(request: web.Request, ticket_id: int) -> dict[str, Any]
                            "done": local(n.done_at, zone), "done_by": people.get(n.done_by, n.done_by), "note": n.note}
                           for n in found["notifications"]],
         "agents": [u for u in everyone if u.role == "agent" and u.active],
+        "ratings": [r | {"at": local(r["at"], zone), "by": people.get(r["by"], r["by"])} for r in ratings],
+        "callback": _callback_fields(ticket, card),
         "is_supervisor": user.role in service.SUPERVISORS,
         "error": None, "error_for": "", "values": {},
     }
+
+
+def _callback_fields(ticket: Any, card: dict[str, Any] | None) -> dict[str, Any]:
+    """What the ticket's "schedule a callback" prefills: the customer's first number, the customer, the ticket."""
+    phones = card["phones"] if card is not None else []
+    name = card["name"] if card is not None else ""
+    return {"number": phones[0]["display"] if phones else "", "customer": ticket.customer_id, "ticket": ticket.id,
+            "name": name, "label": " · ".join(x for x in (name, ticket.number) if x)}
 
 
 def ticket_id_of(request: web.Request) -> int:

@@ -117,6 +117,17 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/dnc/import"): SUPERVISORS,
     ("GET", "/dnc/export.csv"): SUPERVISORS & EXPORTERS,
     ("GET", "/dnc/export.xlsx"): SUPERVISORS & EXPORTERS,
+    # the agents' callbacks and follow-ups: the hotline's people (engineers have their work list); assigning
+    # a follow-up is for those who run campaigns
+    ("GET", "/callbacks"): STAFF,
+    ("GET", "/callbacks/count"): STAFF,
+    ("GET", "/callbacks/new"): STAFF,
+    ("POST", "/callbacks/new"): STAFF,
+    ("POST", "/callbacks/{id}/call"): STAFF,
+    ("POST", "/callbacks/{id}/done"): STAFF,
+    ("POST", "/callbacks/{id}/cancel"): STAFF,
+    ("POST", "/followups/{id}"): STAFF,
+    ("POST", "/campaigns/{id}/contacts/{contact_id}/assign"): SUPERVISORS,
 }
 
 

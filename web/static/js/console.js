@@ -1,5 +1,6 @@
 /* Agent console: the list of screen pops, the keyboard, and the push channel (/ws).
- * T on a pop (Alt+T: the newest pop, even from a text field) opens the new-ticket form (console-tickets.js).
+ * T on a pop (Alt+T: the newest pop, even from a text field) opens the new-ticket form (console-tickets.js);
+ * a pop's 预约回拨 / Schedule callback opens the callback dialog (callback-dialog.js) for its caller.
  *
  * Cards are built by pop-card.js (text only, never HTML). The pops on screen
  * and the last message id are kept in sessionStorage, so a reload or a dropped
@@ -13,6 +14,7 @@ import { makeCards } from "./pop-card.js";
 import "./escalations.js"; // supervisors: the open escalations and the calendar notice, from the same /ws
 import "./ticket-news.js"; // promises at risk or broken, changes to the user's tickets, from the same /ws
 import { makeConsoleTickets } from "./console-tickets.js";
+import { isCallbackOpen, openCallback } from "./callback-dialog.js";
 
 (function () {
   "use strict";
@@ -53,9 +55,22 @@ import { makeConsoleTickets } from "./console-tickets.js";
         rerenderBody(rec);
         tickets.customerCreated(rec);
       },
-      newTicket: function (rec, customer) { tickets.openForm(rec, customer); }
+      newTicket: function (rec, customer) { tickets.openForm(rec, customer); },
+      scheduleCallback: scheduleCallback
     }
   });
+
+  /* The callback dialog for a pop: its caller's number, the chosen customer, the ticket the call is about. */
+  function scheduleCallback(rec, from) {
+    var caller = rec.pop.caller || {}, list = rec.pop.customers || [];
+    var c = list[rec.selected || 0] || null;
+    var ticket = cards.tickets.links(rec).chosen;
+    var name = c ? c.name : caller.name || "";
+    openCallback({
+      number: caller.display || caller.e164 || caller.raw || "", customer: c ? c.id : "", ticket: ticket != null ? ticket : "",
+      call: rec.call_id, name: name, label: [name, caller.display || caller.e164].filter(Boolean).join(" · ")
+    }, from);
+  }
 
   var tickets = makeConsoleTickets({
     t: t,
@@ -274,7 +289,7 @@ import { makeConsoleTickets } from "./console-tickets.js";
   }
 
   document.addEventListener("keydown", function (ev) {
-    if (tickets.isOpen()) return; // the dialog has the keyboard (Esc closes it, not a pop)
+    if (tickets.isOpen() || isCallbackOpen()) return; // a dialog has the keyboard (Esc closes it, not a pop)
     if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.code === "KeyT" || ev.key === "t" || ev.key === "T")) {
       var newest = popsEl.querySelector(".pop"); // Alt+T: the newest pop, even from a text field
       var newestRec = newest && findRecord(newest.getAttribute("data-call-id"));

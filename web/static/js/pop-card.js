@@ -1,10 +1,14 @@
 /* Pop cards: build the DOM of one screen pop (caller, customers, tickets, products, history, quick-create).
+ * A campaign's call (a callback, a follow-up, a notification's transfer) carries ``origin``: the card says
+ * "回拨 / Callback" with why it was made and its ticket.
  *
  * Every value from the server goes in with textContent or as an attribute value, never as HTML:
  * caller names come from the phone network. The console (console.js) owns the list of pops and
  * passes the actions a card can trigger: dismiss, select a customer, changed (collapsed, a ticket
- * linked), created (a customer), newTicket (open the new-ticket form for a customer of the pop).
+ * linked), created (a customer), newTicket (open the new-ticket form for a customer of the pop),
+ * scheduleCallback (open the schedule-a-callback dialog for the pop).
  */
+import { why } from "./callback-why.js";
 import { el, testid } from "./dom.js";
 import { makeTicketBlock } from "./pop-tickets.js";
 
@@ -96,10 +100,18 @@ export function makeCards(options) {
       if (place) line.appendChild(testid(el("span", "pop-place", place), "caller-place"));
       ident.appendChild(line);
     }
+    if (pop.origin && typeof pop.origin === "object") ident.appendChild(originLine(pop.origin));
     head.appendChild(ident);
 
     var side = el("div", "pop-side");
     side.appendChild(testid(el("div", "pop-state"), "pop-state"));
+    if (!caller.anonymous && actions.scheduleCallback) {
+      var later = testid(el("button", "btn btn-quiet btn-small pop-callback", t("callback.schedule")), "pop-schedule-callback");
+      later.type = "button";
+      later.title = t("callback.schedule_hint");
+      later.addEventListener("click", function () { actions.scheduleCallback(rec, later); });
+      side.appendChild(later);
+    }
     var toggle = testid(el("button", "btn btn-quiet btn-small pop-toggle"), "pop-toggle");
     toggle.type = "button";
     toggle.addEventListener("click", function () {
@@ -123,6 +135,23 @@ export function makeCards(options) {
     applyState(rec, art);
     applyCollapsed(rec, art);
     return art;
+  }
+
+  /* Why this campaign call rings: the badge, the reason (per its source), the ticket it is about. */
+  function originLine(o) {
+    var line = testid(el("div", "pop-origin"), "pop-origin");
+    line.appendChild(testid(el("span", "badge cb-badge", t("callback.badge")), "pop-origin-badge"));
+    var text = why(t, o);
+    if (text) line.appendChild(testid(el("span", "pop-origin-why", text), "pop-origin-why"));
+    if (o.ticket && typeof o.ticket.id === "number") {
+      var a = testid(el("a", "mono", o.ticket.number || "#" + o.ticket.id), "pop-origin-ticket");
+      a.href = "/tickets/" + encodeURIComponent(o.ticket.id);
+      a.target = "_blank";
+      a.rel = "noopener";
+      line.appendChild(a);
+    }
+    if (typeof o.attempt === "number" && o.attempt > 1) line.appendChild(el("span", "muted small", t("callback.attempt_n", { n: o.attempt })));
+    return line;
   }
 
   function applyCollapsed(rec, art) {
