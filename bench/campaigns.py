@@ -76,7 +76,7 @@ from cti.store.migrate import upgrade  # noqa: E402
 from cti.tickets.calendar import ChinaHolidays  # noqa: E402
 
 CACHE = HERE.parent / "var" / "bench"
-VERSION = 1  # of the generated data: a change makes new cache names
+VERSION = 2  # of the generated data: a change makes new cache names
 ZONE = "Asia/Shanghai"  # the service's default CTI_TIMEZONE, and every contact's (Chinese numbers)
 LOCAL = ZoneInfo(ZONE)
 DAY = dt.date(2026, 12, 1)  # a Tuesday, a working day
@@ -199,7 +199,7 @@ async def build_postgres(server: str, name: str, n: int, spread_day: bool, seed:
             await conn.copy_records_to_table(table, records=rows, columns=cols)
         for table in ("campaigns", "campaign_contacts"):
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-        await conn.execute("ANALYZE")
+        await conn.execute("VACUUM ANALYZE")  # statistics; nothing left for autovacuum (it would hold up the copies)
     finally:
         await conn.close()
     admin = await asyncpg.connect(pg_dsn(server, "postgres"))
@@ -263,7 +263,14 @@ class Backend:
         admin = await asyncpg.connect(pg_dsn(self.server, "postgres"))
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{run}" TEMPLATE "{self.cached(kind)}"')
+            for wait in (0.5, 1, 2, 4, 8, 0):  # a template must have no session (autovacuum may be visiting it)
+                try:
+                    await admin.execute(f'CREATE DATABASE "{run}" TEMPLATE "{self.cached(kind)}"')
+                    break
+                except asyncpg.ObjectInUseError:
+                    if not wait:
+                        raise
+                    await asyncio.sleep(wait)
         finally:
             await admin.close()
         try:
@@ -847,6 +854,11 @@ async def main() -> int:
         print("postgres  skipped: set CTI_BENCH_PG_URL=postgresql+asyncpg://… (or CTI_TEST_DATABASE_URL)")
     results: dict = {"contacts": n, "started": dt.datetime.now(dt.UTC).isoformat(), "load_start": os.getloadavg(),
                      "args": {k: str(v) for k, v in vars(args).items()}}
+    file = args.json or CACHE / f"campaigns-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+
+    def save() -> None:  # after every part: a long run that stops half-way keeps what it measured
+        file.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+
     for backend in backends:
         for kind in ("day", "burst"):
             if args.no_cache:
@@ -860,13 +872,13 @@ async def main() -> int:
             else:
                 res["idle"] = await part_idle(backend, args)
                 report_idle(backend.name, res["idle"])
+            save()
     results["load_end"] = os.getloadavg()
     results["ru_maxrss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     summary(results)
     print(f"\nload average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"the process's peak RSS {results['ru_maxrss_mib']} MiB")
-    file = args.json or CACHE / f"campaigns-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    file.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    save()
     print(f"results: {file}")
     return 0
 
