@@ -26,7 +26,8 @@ tracker's events).
 * **idle**: the contacts all due tomorrow, the real dialer job on the project's scheduler
   (``cti.scheduler.Scheduler``, ``Dialer.tick`` every ``DIAL_SECONDS``), the process otherwise
   idle for ``--idle-seconds``: CPU seconds per minute of wall time, with the campaign running and
-  then paused. Target: about zero, no busy polling.
+  then paused; before them the same with nothing scheduled, and with a job that does nothing (the
+  scheduler's own cost). Target: about zero, no busy polling.
 
 Per attempt: its share of its claim round (the tick's reads and writes divided by the claims it
 made) plus its ``record_outcome`` transaction. CPU is this process's (``time.process_time``: the
@@ -35,8 +36,8 @@ SQLite worker threads included); on PostgreSQL the server's backends are counted
 ``tracemalloc``'s peak during the heaviest claim rounds (the first ticks of the burst, not timed).
 
 The databases are built once, in bulk, after the real migrations and cached
-(``var/bench/campaigns-<day|burst>-<n>.db``; databases ``cti_bench_campaigns_<day|burst>_<n>`` on the
-PostgreSQL server); each part runs on a fresh copy of one (SQLite's backup API; ``CREATE DATABASE …
+(``var/bench/campaigns-v<VERSION>-<day|burst>-<n>.db``; databases
+``cti_bench_campaigns_v<VERSION>_<day|burst>_<n>`` on the PostgreSQL server); each part runs on a fresh copy of one (SQLite's backup API; ``CREATE DATABASE …
 TEMPLATE``), dropped afterwards.
 """
 
@@ -435,8 +436,9 @@ class Run:
 
 
 def _next_due(session) -> dt.datetime | None:
-    """The bench's own look-ahead (not timed): the earliest ``next_at`` of a pending contact."""
-    return session.scalar(select(func.min(CampaignContact.next_at)).where(CampaignContact.state == "pending"))
+    """The bench's own look-ahead (not timed): the earliest ``next_at`` of a pending contact (the due index)."""
+    return session.scalar(select(func.min(CampaignContact.next_at)).where(
+        CampaignContact.campaign_id == 1, CampaignContact.state == "pending"))
 
 
 def _set_campaign(session, **values) -> None:
