@@ -64,7 +64,7 @@ class CampaignContact(Base):
     __tablename__ = "campaign_contacts"
     __table_args__ = (
         UniqueConstraint("campaign_id", "dedupe_key"),  # e.g. one abandoned-call callback per number per day
-        Index("ix_campaign_contacts_due", "campaign_id", "next_at", sqlite_where=text(_PENDING),
+        Index("ix_campaign_contacts_due", "campaign_id", "next_at", "id", sqlite_where=text(_PENDING),
               postgresql_where=text(_PENDING)),
         Index("ix_campaign_contacts_progress", "campaign_id", "state", "outcome"),  # the counts, read from the index
     )

@@ -21,11 +21,17 @@ down_revision = '0006_campaigns'
 branch_labels = None
 depends_on = None
 
+_PENDING = "state = 'pending'"
 _BUSY_BEFORE = "state IN ('claimed', 'dialled')"
 _BUSY = "state IN ('claimed', 'dialled', 'reported')"
 
 
 def upgrade() -> None:
+    # the due contacts in the claim's order (next_at, id): many due at one moment are read, not sorted
+    with op.batch_alter_table('campaign_contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_campaign_contacts_due', sqlite_where=sa.text(_PENDING), postgresql_where=sa.text(_PENDING))
+        batch_op.create_index('ix_campaign_contacts_due', ['campaign_id', 'next_at', 'id'], unique=False,
+                              sqlite_where=sa.text(_PENDING), postgresql_where=sa.text(_PENDING))
     # an attempt whose outcome an IVR reported still holds its line until the call ends: counted as busy
     with op.batch_alter_table('campaign_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_campaign_attempts_busy', sqlite_where=sa.text(_BUSY_BEFORE),
@@ -84,6 +90,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('campaign_contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_campaign_contacts_due', sqlite_where=sa.text(_PENDING), postgresql_where=sa.text(_PENDING))
+        batch_op.create_index('ix_campaign_contacts_due', ['campaign_id', 'next_at'], unique=False,
+                              sqlite_where=sa.text(_PENDING), postgresql_where=sa.text(_PENDING))
     with op.batch_alter_table('campaign_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_campaign_attempts_busy', sqlite_where=sa.text(_BUSY), postgresql_where=sa.text(_BUSY))
         batch_op.create_index('ix_campaign_attempts_busy', ['campaign_id'], unique=False,
