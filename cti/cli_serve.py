@@ -43,13 +43,9 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 async def sim(args: argparse.Namespace, settings: Settings) -> int:
     """The simulator alone, for a service started separately with CTI_AMI_HOST=127.0.0.1."""
-    from pbxsim import SimConfig, Simulator
+    from pbxsim import Simulator
 
-    simulator = Simulator(SimConfig(
-        host="127.0.0.1", port=args.ami_port, control_port=args.control_port,
-        username=settings.ami_username, secret=settings.ami_secret.get_secret_value(),
-        time_scale=settings.sim_time_scale,
-    ))
+    simulator = Simulator(_sim_config(settings, port=args.ami_port, control_port=args.control_port))
     try:
         await simulator.start()
     except OSError as exc:
@@ -76,8 +72,19 @@ async def _standard_campaigns(db) -> None:
         log.info("campaigns created: %s (set their caller ID on the campaign pages)", ", ".join(created))
 
 
+def _sim_config(settings: Settings, *, port: int, control_port: int | None):
+    """The bundled simulator with the AMI login of the settings and the read/write classes of the
+    account the project documents (asterisk-dev/manager.conf, [cti]): the demo runs with least
+    privilege, as a real PBX set up by docs/OPERATIONS.md would."""
+    from pbxsim import SimConfig, documented_classes
+
+    return SimConfig(host="127.0.0.1", port=port, control_port=control_port, username=settings.ami_username,
+                     secret=settings.ami_secret.get_secret_value(), time_scale=settings.sim_time_scale,
+                     **documented_classes())
+
+
 async def _start_demo_pbx(db, settings: Settings):
-    from pbxsim import SimConfig, Simulator
+    from pbxsim import Simulator
 
     from cti import demo
     from cti.campaigns import demo as campaign_demo
@@ -92,11 +99,7 @@ async def _start_demo_pbx(db, settings: Settings):
         added = await db.write(campaign_demo.seed, dt.datetime.now(dt.UTC), caller_id=campaign_demo.CALLER_ID)
         if added:
             log.info("demo campaigns: %d follow-ups and callbacks due in the next minutes", added)
-    simulator = Simulator(SimConfig(
-        host="127.0.0.1", port=0, control_port=settings.sim_control_port or None,
-        username=settings.ami_username, secret=settings.ami_secret.get_secret_value(),
-        time_scale=settings.sim_time_scale,
-    ))
+    simulator = Simulator(_sim_config(settings, port=0, control_port=settings.sim_control_port or None))
     try:
         await simulator.start()
     except OSError as exc:

@@ -76,7 +76,9 @@ class CallOffered:
     caller_name: str
     dnis: str  # inbound: the number the customer dialled; outbound: ""
     channel: str  # the customer-side leg
-    action_id: str = ""  # outbound: the Originate's ActionID (carries the campaign attempt)
+    # outbound: the Originate's ActionID (carries the campaign attempt), when the AMI user reads `dialplan`
+    # (VarSet); the documented least-privilege user does not: "" here, the ActionID comes with OriginateResponse
+    action_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,12 @@ or at random, and has a control API for tests (Python and HTTP JSON). See
 ``asterisk-dev/README.md``.
 """
 
-from .config import MemberConfig, NumberBehavior, SimConfig, load_callers
+from .config import (MemberConfig, NumberBehavior, SimConfig, classes_from_manager_conf, documented_classes,
+                     load_callers)
 from .mix import MixConfig
 from .queuecall import CallScript
 from .scenarios import CallHandle
 from .simulator import Simulator
 
 __all__ = ["CallHandle", "CallScript", "MemberConfig", "MixConfig", "NumberBehavior", "SimConfig", "Simulator",
-           "load_callers"]
+           "classes_from_manager_conf", "documented_classes", "load_callers"]

@@ -11,7 +11,7 @@ import logging
 import signal
 import sys
 
-from .config import SimConfig, load_callers
+from .config import SimConfig, classes_from_manager_conf, load_callers
 from .simulator import Simulator
 
 
@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--control-port", type=int, default=None, help="HTTP control API port; omit to disable")
     parser.add_argument("--username", default="cti", help="AMI user (default cti)")
     parser.add_argument("--secret", default="ctisecret", help="AMI secret (default ctisecret)")
+    parser.add_argument("--manager-conf", default=None, metavar="FILE",
+                        help="take the user's read/write classes from this manager.conf (its [USERNAME] "
+                             "section), e.g. asterisk-dev/manager.conf; default: read = all, write = all")
     parser.add_argument("--time-scale", type=float, default=1.0, help="1.0 = real time, 0.1 = ten times faster")
     parser.add_argument("--calls-per-minute", type=float, default=0.0, help="start the random mix at this rate")
     parser.add_argument("--calls-per-second", type=float, default=None, help="random mix rate per second")
@@ -40,11 +43,14 @@ def config_from(args: argparse.Namespace) -> SimConfig:
                        time_scale=args.time_scale, rtcp=not args.no_rtcp)
     if args.callers:
         config.callers = load_callers(args.callers)
+    if args.manager_conf:
+        classes = classes_from_manager_conf(args.manager_conf, args.username)
+        config.read, config.write = classes["read"], classes["write"]
     return config
 
 
-async def serve(args: argparse.Namespace) -> None:
-    sim = Simulator(config_from(args))
+async def serve(args: argparse.Namespace, config: SimConfig) -> None:
+    sim = Simulator(config)
     await sim.start()
     control = f", control API http://{args.control_host}:{sim.control_port}" if sim.control_port else ""
     print(f"pbxsim: AMI on {args.host}:{sim.port}{control}", flush=True)
@@ -65,11 +71,16 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = config_from(args)
+    except (OSError, ValueError) as exc:  # an unreadable manager.conf, or no [USERNAME] in it
+        parser.error(str(exc))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve(args))
+        asyncio.run(serve(args, config))
     except KeyboardInterrupt:  # pragma: no cover
         pass
     return 0

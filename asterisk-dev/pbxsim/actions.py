@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from . import events as ev
-from . import status
+from . import permissions, status
 from .call import Command
 from .clicktodial import originate_call
 from .originate import parse_originate
@@ -54,7 +54,10 @@ class ActionHandlers:
             return
         key = name.lower()
         if not session.authenticated and key not in OPEN_ACTIONS:
-            session.send_fields(response(action, "Error", "Permission denied"))
+            self.refuse(session, action)
+            return
+        if permissions.is_registered(name) and not permissions.may_run(session.writeperm, name):
+            self.refuse(session, action)  # process_message: the write classes miss the authority
             return
         handler = getattr(self, "do_" + key, None)
         if handler is None:
@@ -62,14 +65,27 @@ class ActionHandlers:
             return
         await handler(session, action)
 
+    def refuse(self, session: AmiSession, action: Action) -> None:
+        """manager.c ``process_message`` refusing an action (before login, or without the write class
+        its authority needs): ``Permission denied``, and ``report_req_not_allowed``'s security event
+        (queued, so it reaches a session after the answer)."""
+        session.send_fields(response(action, "Error", "Permission denied"))
+        self.security_event("RequestNotAllowed", session, action)
+
+    def security_event(self, event: str, session: AmiSession, action: Action) -> None:
+        """RequestNotAllowed / RequestBadFormat (main/security_events.c: the required fields, then the
+        optional ones): ``AccountID`` is required in the first, optional (so last) in the second."""
+        head = [("EventTV", ev.event_tv()), ("Severity", "Error"), ("Service", "AMI"), ("EventVersion", "1")]
+        body = [("SessionID", session.session_id), ("LocalAddress", session.local_address),
+                ("RemoteAddress", session.remote_address), ("RequestType", f"Action: {action.name}"),
+                ("SessionTV", ev.event_tv(session.login_epoch))]
+        account = [("AccountID", session.username)]
+        self.pbx.emit(event, head + account + body if event == "RequestNotAllowed" else head + body + account)
+
     def unknown(self, session: AmiSession, action: Action) -> None:
         session.send_fields(response(action, "Error", f"Invalid/unknown command: {action.name}. "
                                      "Use Action: ListCommands to show available commands."))
-        self.pbx.emit("RequestBadFormat", [
-            ("EventTV", ev.event_tv()), ("Severity", "Error"), ("Service", "AMI"), ("EventVersion", "1"),
-            ("SessionID", session.session_id), ("LocalAddress", session.local_address),
-            ("RemoteAddress", session.remote_address), ("RequestType", f"Action: {action.name}"),
-            ("SessionTV", ev.event_tv(session.login_epoch)), ("AccountID", session.username)])
+        self.security_event("RequestBadFormat", session, action)
 
     # -- session --------------------------------------------------------------------------
     async def do_login(self, session: AmiSession, action: Action) -> None:
@@ -77,11 +93,12 @@ class ActionHandlers:
         if action.get("Username") == config.username and action.get("Secret") == config.secret:
             session.authenticated, session.username = True, config.username
             session.login_epoch = time.time()
-            session.events_on = action.get("Events", "on").strip().lower() != "off"
+            self.grant(session, action.get("Events"))
             session.send_fields(response(action, "Success", "Authentication accepted"))
-            uptime = str(int(time.time() - self.pbx.started))
-            session.send_event("FullyBooted", [("Uptime", uptime), ("LastReload", uptime),
-                                               ("Status", "Fully Booted")])
+            if session.send_events & permissions.SYSTEM:  # action_login
+                uptime = str(int(time.time() - self.pbx.started))
+                session.send_event("FullyBooted", [("Uptime", uptime), ("LastReload", uptime),
+                                                   ("Status", "Fully Booted")])
             self.pbx.emit("SuccessfulAuth", [
                 ("EventTV", ev.event_tv(session.login_epoch)), ("Severity", "Informational"),
                 ("Service", "AMI"), ("EventVersion", "1"), ("AccountID", session.username),
@@ -98,6 +115,17 @@ class ActionHandlers:
         session.send_fields(response(action, "Error", "Authentication failed"))
         await session.close()
 
+    def grant(self, session: AmiSession, events: str) -> None:
+        """manager.c ``authenticate``: the user's classes copied to the session; the events it is sent
+        are its read classes, narrowed by the Login's ``Events`` header when there is one."""
+        config = self.pbx.config
+        session.readperm = permissions.get_perm(config.read)
+        session.writeperm = permissions.get_perm(config.write)
+        if events:
+            session.set_eventmask(events)
+        else:
+            session.send_events = session.readperm
+
     async def do_logoff(self, session: AmiSession, action: Action) -> None:
         session.send_fields(response(action, "Goodbye", "Thanks for all the fish."))
         await session.close()
@@ -110,9 +138,12 @@ class ActionHandlers:
                                      [("Ping", "Pong"), ("Timestamp", f"{time.time():.6f}")]))
 
     async def do_events(self, session: AmiSession, action: Action) -> None:
-        mask = action.get("EventMask", "on").strip().lower()
-        session.events_on = mask not in ("off", "none", "")
-        session.send_fields(response(action, "Success", None, [("Events", "On" if session.events_on else "Off")]))
+        """manager.c ``action_events``: On for a mask with classes (even ungranted ones), Off for none."""
+        mask = session.set_eventmask(action.get("EventMask"))
+        if mask < 0:
+            session.send_fields(response(action, "Error", "Invalid event mask"))
+            return
+        session.send_fields(response(action, "Success", None, [("Events", "On" if mask > 0 else "Off")]))
 
     async def do_coresettings(self, session: AmiSession, action: Action) -> None:
         session.send_fields(response(action, "Success", None, [

@@ -10,6 +10,7 @@ ID ``"Customer Care" <4008001234>``; test numbers that fail like
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,10 @@ class SimConfig:
     control_port: int | None = None  # HTTP control API; None: off, 0: ephemeral
     username: str = "cti"
     secret: str = "ctisecret"
+    # the user's classes, as manager.conf writes them (``read = system,call``); "all": what the
+    # traces were recorded with. classes_from_manager_conf() reads them from a manager.conf.
+    read: str = "all"
+    write: str = "all"
     time_scale: float = 1.0  # 0.01 runs a 5 s call in 50 ms; reported times stay nominal
     queue: str = "support"
     ring_timeout: float = 15.0
@@ -130,6 +135,56 @@ class SimConfig:
     def behavior(self, number: str) -> NumberBehavior:
         """The configured behaviour of a dialled number (or the default)."""
         return self.numbers.get(number, self.default_number)
+
+
+MANAGER_CONF = "manager.conf"  # asterisk-dev/manager.conf: next to this package, or inside it in the wheel
+
+
+def documented_manager_conf() -> Path:
+    """The project's ``manager.conf`` (asterisk-dev/, or the copy the wheel ships in pbxsim/)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / MANAGER_CONF, here.parent / MANAGER_CONF):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{MANAGER_CONF} is neither in {here} nor in {here.parent}")
+
+
+def _manager_conf_sections(text: str) -> dict[str, list[tuple[str, str]]]:
+    """Each section's ``(key, value)`` lines, in order: comments (``;`` unless ``\\;``) removed, blanks
+    trimmed, keys lower-cased, as Asterisk's config parser reads them; ``[name](template)`` is ``name``."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    lines: list[tuple[str, str]] = []
+    for raw in text.splitlines():
+        line = re.split(r"(?<!\\);", raw, maxsplit=1)[0].replace("\\;", ";").strip()
+        if line.startswith("["):
+            lines = sections.setdefault(line[1:].split("]", 1)[0].strip(), [])
+        elif "=" in line:
+            key, _, value = line.partition("=")
+            lines.append((key.strip().lower(), value.lstrip(">").strip()))
+    return sections
+
+
+def classes_from_manager_conf(path: str | Path, user: str = "cti") -> dict[str, str]:
+    """``{"read": …, "write": …}`` of ``[user]`` in a manager.conf, ready for ``SimConfig(**…)``.
+
+    The last ``read``/``write`` line of the section wins and a missing one grants nothing, as in
+    manager.c ``__init_manager`` (``user->readperm = get_perm(var->value)``, 0 by default); the
+    user's section is found without regard to case (``get_manager_by_name_locked``: strcasecmp).
+    """
+    sections = _manager_conf_sections(Path(path).read_text(encoding="utf-8"))
+    matching = [lines for name, lines in sections.items() if name.lower() == user.lower()]
+    if not matching:
+        raise ValueError(f"{path}: no [{user}] section")
+    classes = {"read": "", "write": ""}
+    for key, value in matching[0]:
+        if key in classes:
+            classes[key] = value
+    return classes
+
+
+def documented_classes(user: str = "cti") -> dict[str, str]:
+    """The read and write classes of the AMI user the project documents (asterisk-dev/manager.conf)."""
+    return classes_from_manager_conf(documented_manager_conf(), user)
 
 
 def load_callers(path: str | Path) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ PRIVILEGE = {
     "SuccessfulAuth": "security,all",
     "InvalidPassword": "security,all",
     "RequestBadFormat": "security,all",
+    "RequestNotAllowed": "security,all",
     "Newexten": "dialplan,all",
     "VarSet": "dialplan,all",
     "Cdr": "cdr,all",

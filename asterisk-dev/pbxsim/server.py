@@ -2,7 +2,8 @@
 
 Each connection gets the banner, then its actions are handled one at a time
 (like Asterisk's one thread per session). Events go to every logged-in
-session (read = all). For tests the server can drop every connection
+session whose read classes cover them (``permissions``: the user's ``read``,
+narrowed by the ``Events`` header or action). For tests the server can drop every connection
 abruptly, or go *silent*: sockets stay open but nothing is written (not even
 Ping responses) until :meth:`AmiServer.resume`.
 """
@@ -17,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from . import events as ev
+from . import permissions
 from .actions import ActionHandlers
 from .model import Pbx
 from .protocol import BANNER, Action, ActionParser, ProtocolError, encode
@@ -35,7 +37,9 @@ class AmiSession:
         self.number = next(_session_ids)
         self.session_id = f"0x7f{random.getrandbits(40):010x}"
         self.authenticated = False
-        self.events_on = True
+        # manager.c mansession_session: the user's classes, copied at login (authenticate), and the
+        # event classes this session is sent (0 until authenticated; set_eventmask)
+        self.readperm = self.writeperm = self.send_events = 0
         self.username = ""
         self.login_epoch = 0.0
         self.closed = False
@@ -64,12 +68,20 @@ class AmiSession:
         self.send(encode(fields))
 
     def send_event(self, event: str, fields: ev.Fields) -> None:
-        """An event for this session only (FullyBooted)."""
+        """An event written straight into this session (FullyBooted: the caller checks the class)."""
         self.send(encode([("Event", event), ("Privilege", ev.privilege(event))] + list(fields)))
 
     def deliver(self, data: bytes, event: str) -> None:
-        if self.authenticated and self.events_on:
+        if self.authenticated and permissions.can_read(self.send_events, event):
             self.send(data)
+
+    def set_eventmask(self, text: str) -> int:
+        """manager.c ``set_eventmask``: ``send_events = readperm & mask`` unless the mask is invalid
+        (empty); returns the mask (-1: invalid)."""
+        mask = permissions.strings_to_mask(text)
+        if mask >= 0:
+            self.send_events = self.readperm & mask
+        return mask
 
     # -- lifecycle ------------------------------------------------------------------------
     async def run(self) -> None:

@@ -148,10 +148,14 @@ class AmiGateway:
     ) -> None:
         """Queue an outbound call (``Async: true``); returns once the PBX accepted it.
 
-        The result arrives as tracker events with this ``action_id``: the
-        ActionID is also set as the channel variable ``CTI_ACTION_ID`` (the
-        tracker's ``action_id_var``), so even the ``CallOffered`` that comes
-        before the ``OriginateResponse`` carries it. Put the attempt id in it.
+        The result arrives as tracker events with this ``action_id``
+        (OriginateFailed, CallEnded, and every event after the
+        ``OriginateResponse``). The ActionID is also set as the channel
+        variable ``CTI_ACTION_ID`` (the tracker's ``action_id_var``): ``Status``
+        finds the call by it, and an AMI user that reads ``dialplan`` (VarSet)
+        even gets it in the ``CallOffered`` that comes before the response; the
+        documented least-privilege user (asterisk-dev/manager.conf) does not.
+        Put the attempt id in it.
         """
         if not action_id:
             raise ValueError("AMI field 'ActionID' is required for Originate (it carries the attempt id)")

@@ -100,7 +100,8 @@ class OriginateHandlers(TrackerBase):
             self._originate_failed(action_id, "", 0, message or "Originate refused", 0, now, out)
 
     def _on_varset(self, msg: Msg, now: float, out: Out) -> None:
-        """The attempt id carried as a channel variable (``Variable: CTI_ACTION_ID=…`` on Originate)."""
+        """The attempt id carried as a channel variable (``Variable: CTI_ACTION_ID=…`` on Originate).
+        VarSet is of the ``dialplan`` class: only an AMI user that reads it gets the id this early."""
         if msg.get("Variable", "").lstrip("_") != self.action_id_var:
             return
         call = self._call_of(msg, now)

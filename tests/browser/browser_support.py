@@ -157,9 +157,9 @@ async def start_stack(loop: LoopThread, db_path: Path) -> Stack:
     from cti.config import Settings
     from cti.http import keys
     from cti.store import Database
-    from pbxsim import SimConfig, Simulator
+    from pbxsim import SimConfig, Simulator, documented_classes
 
-    sim = Simulator(SimConfig(port=0, time_scale=TIME_SCALE))
+    sim = Simulator(SimConfig(port=0, time_scale=TIME_SCALE, **documented_classes()))  # manager.conf's [cti]
     await sim.start()
     url = f"sqlite+aiosqlite:///{db_path}"
     db = Database(url)

@@ -23,7 +23,7 @@ import pytest
 from cti.ami.bridge import AmiBridge
 from cti.ami.tracker import CallTracker
 from cti.config import Settings
-from pbxsim import SimConfig, Simulator
+from pbxsim import SimConfig, Simulator, documented_classes
 
 TIME_SCALE = 0.01  # a 3 s call takes 30 ms
 PING = 0.2
@@ -215,7 +215,9 @@ async def no_leaks():
 
 @pytest.fixture
 async def sim(no_leaks):
-    simulator = Simulator(SimConfig(port=0, time_scale=TIME_SCALE))
+    """The PBX with the AMI account the project documents (asterisk-dev/manager.conf: its read and write
+    classes), as the acceptance runs the service."""
+    simulator = Simulator(SimConfig(port=0, time_scale=TIME_SCALE, **documented_classes()))
     await simulator.start()
     yield simulator
     await simulator.stop()

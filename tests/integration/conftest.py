@@ -2,7 +2,10 @@
 
 ``pbx_sim`` is the AMI simulator (``asterisk-dev/pbxsim``) on an ephemeral
 port, 100x faster than real time, with its HTTP control API on another
-ephemeral port: ``pbx_sim.port``, ``pbx_sim.control_port``.
+ephemeral port: ``pbx_sim.port``, ``pbx_sim.control_port``. Its AMI user reads
+and writes ``all``, as the traces were recorded: it serves the simulator's own
+tests, which check the dialplan and security events too. The service's tests
+use ``sim`` (``ami_support``), with the account of ``asterisk-dev/manager.conf``.
 
 ``run`` runs ``cti …`` as an operator does: a real process on a SQLite file in
 the test's folder, this checkout's code (not whichever one is installed).

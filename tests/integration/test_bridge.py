@@ -218,13 +218,26 @@ async def test_originate_is_async_and_its_outcome_arrives_as_events(sim, make_br
 
     (failed,) = await eventually(lambda: of_type(published, "OriginateFailed"), what="OriginateFailed")
     assert (failed.action_id, failed.cause) == ("cb-7-1", 17)
-    offered = await eventually(lambda: [e for e in of_type(published, "CallOffered") if e.action_id == "sv-9-1"],
-                               what="survey call offered")
-    assert offered[0].direction is Direction.OUTBOUND
-    (end,) = await eventually(lambda: of_type(published, "CallEnded", offered[0].call_id), what="survey ended")
-    assert end.action_id == "sv-9-1"
+    (end,) = await eventually(lambda: [e for e in of_type(published, "CallEnded") if e.action_id == "sv-9-1"],
+                              what="survey ended")
+    (offered,) = of_type(published, "CallOffered", end.call_id)
+    assert offered.direction is Direction.OUTBOUND
+    # The documented AMI user does not read `dialplan`: no VarSet of CTI_ACTION_ID, so the offer (the PBX
+    # dials, before the customer answers) cannot name the attempt; the OriginateResponse does.
+    assert offered.action_id == ""
     variables = [[v for k, v in a["fields"] if k == "Variable"] for a in sim.actions_named("Originate")]
     assert variables == [["CTI_ACTION_ID=cb-7-1"], ["CTI_ACTION_ID=sv-9-1", "CAMPAIGN=csat", "CONTACT=+8613800138000"]]
+
+
+async def test_an_ami_user_that_reads_dialplan_gets_the_attempt_named_already_in_the_offer(sim, make_bridge, published):
+    sim.config.read += ",dialplan"  # the session copies the classes at its login (manager.c authenticate)
+    bridge = await make_bridge()
+    await bridge.gateway.originate(channel="PJSIP/+8613800138000@carrier", context="survey", exten="s",
+                                   variables={"CAMPAIGN": "csat", "CONTACT": "+8613800138000"}, action_id="sv-9-1")
+    (offered,) = await eventually(lambda: of_type(published, "CallOffered"), what="survey call offered")
+    assert (offered.direction, offered.action_id) == (Direction.OUTBOUND, "sv-9-1")  # from the VarSet
+    (end,) = await eventually(lambda: of_type(published, "CallEnded", offered.call_id), what="survey ended")
+    assert end.action_id == "sv-9-1"
 
 
 async def test_values_with_cr_or_lf_are_refused_before_anything_is_sent(sim, make_bridge):

@@ -13,7 +13,7 @@ from web_support import receive, start_web, stop_web
 
 from cti.http import keys
 from cti.tickets.service import Actor, NewTicket
-from pbxsim import SimConfig, Simulator
+from pbxsim import SimConfig, Simulator, documented_classes
 
 CUSTOMER = "张三"
 NUMBER = "+8613800138000"
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("no_leaks")
 
 @pytest.fixture
 async def pbx(no_leaks):
-    simulator = Simulator(SimConfig(port=0, time_scale=1.0))  # real time: a phone rings 15 s
+    simulator = Simulator(SimConfig(port=0, time_scale=1.0, **documented_classes()))  # real time: a phone rings 15 s
     await simulator.start()
     yield simulator
     await simulator.stop()

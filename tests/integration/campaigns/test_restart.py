@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from cti.campaigns.models import Campaign, CampaignAttempt, CampaignContact
-from pbxsim import SimConfig, Simulator
+from pbxsim import SimConfig, Simulator, documented_classes
 from tests.integration.campaigns.serving import ServeProcess, until
 
 ZHANG = "+8613800138000"
@@ -29,7 +29,7 @@ ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
 
 @pytest.fixture
 async def pbx():
-    sim = Simulator(SimConfig(port=0, time_scale=0.01))
+    sim = Simulator(SimConfig(port=0, time_scale=0.01, **documented_classes()))
     await sim.start()
     yield sim
     await sim.stop()
@@ -95,7 +95,7 @@ async def test_a_service_killed_between_originate_and_its_response_never_dials_t
 @pytest.fixture
 async def slow_pbx():
     """1/20 of real time: a customer answers in 0.1 s, an unanswered Originate gives up after 1.5 s."""
-    sim = Simulator(SimConfig(port=0, time_scale=0.05))
+    sim = Simulator(SimConfig(port=0, time_scale=0.05, **documented_classes()))
     await sim.start()
     yield sim
     await sim.stop()

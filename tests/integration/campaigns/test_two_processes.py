@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cti.campaigns.models import Campaign, CampaignAttempt, CampaignContact
-from pbxsim import SimConfig, Simulator
+from pbxsim import SimConfig, Simulator, documented_classes
 from tests.integration.campaigns.serving import ServeProcess, until
 
 CONTACTS = 150
@@ -20,7 +20,7 @@ ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
 
 @pytest.fixture
 async def pbx():
-    sim = Simulator(SimConfig(port=0, time_scale=0.01))
+    sim = Simulator(SimConfig(port=0, time_scale=0.01, **documented_classes()))
     await sim.start()
     yield sim
     await sim.stop()
