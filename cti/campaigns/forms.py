@@ -25,11 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from cti.form_errors import FormError, Problems, clean
 from cti.campaigns.models import KINDS
 from cti.campaigns.policy import BUSY, CONGESTION, FAILED, NO_ANSWER, NO_INPUT, PolicyError, Retry, RetryPolicy
 from cti.campaigns.window import Window, WindowError
@@ -56,34 +56,8 @@ _NUMBER = re.compile(r"^\d{1,6}(\.\d{1,3})?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    field: str  # the form field it is about; "form": the whole form
-    code: str  # campaign.error.<code>
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-class CampaignError(ValueError):
+class CampaignError(FormError):
     """Refused input or a refused change: one or more :class:`Problem` (the first is ``code``/``field``)."""
-
-    def __init__(self, code: str, field: str = "form", **params: Any) -> None:
-        self.problems = [Problem(field, code, params)]
-        super().__init__(f"{code} ({field}): {params}" if params else f"{code} ({field})")
-
-    @classmethod
-    def many(cls, problems: list[Problem]) -> CampaignError:
-        first = problems[0]
-        error = cls(first.code, first.field, **first.params)
-        error.problems = list(problems)
-        return error
-
-    @property
-    def code(self) -> str:
-        return self.problems[0].code
-
-    @property
-    def field(self) -> str:
-        return self.problems[0].field
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,27 +112,13 @@ DEFAULTS: dict[str, str] = {  # a new campaign's form: every day 09:00–20:00, 
 FIELDS = tuple(DEFAULTS)
 
 
-def clean(value: object) -> str:
-    """Typed text as the checks read it: NFKC (full-width ``９：００`` is ``9:00``), trimmed."""
-    return unicodedata.normalize("NFKC", str(value or "")).strip()
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.found: list[Problem] = []
-
-    def add(self, field: str, code: str, **params: Any) -> None:
-        if all(p.field != field for p in self.found):
-            self.found.append(Problem(field, code, params))
-
-    def check(self) -> None:
-        if self.found:
-            raise CampaignError.many(self.found)
 
 
 def parse(form: Mapping[str, str], *, zone: dt.tzinfo) -> CampaignValues:
     """The form as a campaign's values; :class:`CampaignError` names every field that is wrong."""
-    problems = _Problems()
+    problems = Problems(CampaignError)
     name = " ".join(str(form.get("name") or "").split())  # as typed: 名单外呼：延保 keeps its full-width colon
     if not name:
         problems.add("name", "required")

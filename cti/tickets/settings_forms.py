@@ -27,10 +27,11 @@ import math
 import re
 import unicodedata
 from collections.abc import Collection, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cti.form_errors import FormError, Problems, clean
 from cti.tickets import sla, workflow
 from cti.tickets.calendar import BusinessCalendar, wall_time
 from cti.tickets.clocks import NO_CLOCKS
@@ -52,54 +53,12 @@ _NAME = re.compile(r"^[\w-]+$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    field: str  # the form field it is about; "form": the form as a whole
-    code: str  # settings.error.<code>
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-class SettingsError(ValueError):
+class SettingsError(FormError):
     """Refused input or a refused change: one or more :class:`Problem` (the first is ``code``/``field``)."""
 
-    def __init__(self, code: str, field: str = "form", **params: Any) -> None:
-        self.problems = [Problem(field, code, params)]
-        super().__init__(f"{code} ({field}): {params}" if params else f"{code} ({field})")
-
-    @classmethod
-    def many(cls, problems: list[Problem]) -> SettingsError:
-        first = problems[0]
-        error = cls(first.code, first.field, **first.params)
-        error.problems = list(problems)
-        return error
-
-    @property
-    def code(self) -> str:
-        return self.problems[0].code
-
-    @property
-    def field(self) -> str:
-        return self.problems[0].field
 
 
-class Problems:
-    """What a form parser found wrong, one problem per field (the first one)."""
 
-    def __init__(self) -> None:
-        self.found: list[Problem] = []
-
-    def add(self, field: str, code: str, **params: Any) -> None:
-        if all(p.field != field for p in self.found):
-            self.found.append(Problem(field, code, params))
-
-    def check(self) -> None:
-        if self.found:
-            raise SettingsError.many(self.found)
-
-
-def clean(value: object) -> str:
-    """Typed text as the checks read it: NFKC (full-width ``８：００`` is ``8:00``), trimmed."""
-    return unicodedata.normalize("NFKC", str(value or "")).strip()
 
 
 # --- working hours ----------------------------------------------------------------------------------
@@ -147,7 +106,7 @@ def _hours(texts: Mapping[int, str], problems: Problems) -> dict[str, list[list[
 def parse_hours(texts: Mapping[int, str]) -> dict[str, list[list[str]]]:
     """The hours typed per weekday as the calendar row keeps them (``{"0": [["09:00", "18:00"]], …}``,
     only the days that work); :class:`SettingsError` names every weekday that is wrong."""
-    problems = Problems()
+    problems = Problems(SettingsError)
     hours = _hours(texts, problems)
     problems.check()
     return hours
@@ -199,7 +158,7 @@ def parse_policy(form: Mapping[str, str], calendars: Collection[str]) -> PolicyV
     ``resolution`` (business hours, blank: no promise), ``at_risk`` (a percentage, blank: 80),
     ``pause`` ("1": the clocks pause while waiting for parts or the customer), ``calendar``
     (one of ``calendars``)."""
-    problems = Problems()
+    problems = Problems(SettingsError)
     service_type, priority = clean(form.get("service_type")), clean(form.get("priority"))
     calendar = clean(form.get("calendar"))
     if service_type in NO_CLOCKS:
@@ -254,7 +213,7 @@ def calendar_name(value: object) -> str:
 def parse_calendar(form: Mapping[str, str], name: str, zone: str) -> CalendarValues:
     """A calendar form: ``always_open`` ("1": 24×7), ``china_holidays`` ("1": China's statutory holidays
     and 调休 make-up days), ``h0`` … ``h6`` (each weekday's hours, :func:`parse_hours`)."""
-    problems = Problems()
+    problems = Problems(SettingsError)
     always_open, china = form.get("always_open") == "1", form.get("china_holidays") == "1"
     hours = _hours({day: form.get(f"h{day}", "") for day in WEEKDAYS}, problems)
     problems.check()
@@ -278,7 +237,7 @@ class DayValues:
 
 def parse_day(form: Mapping[str, str]) -> DayValues:
     """An extra day: ``day`` (YYYY-MM-DD, 2000-2099), ``working`` ("1": works, "0": closed), ``note``."""
-    problems = Problems()
+    problems = Problems(SettingsError)
     text, note, working = clean(form.get("day")), clean(form.get("note")), clean(form.get("working"))
     day = None
     if not text:
@@ -318,7 +277,7 @@ class QueueRuleValues:
 def parse_queue_rule(form: Mapping[str, str]) -> QueueRuleValues:
     """A queue rule: ``queue`` (the PBX's queue name), ``service_type``, ``service_mode`` (repairs only:
     carry_in or on_site), ``active`` ("1")."""
-    problems = Problems()
+    problems = Problems(SettingsError)
     queue, service_type = clean(form.get("queue")), clean(form.get("service_type"))
     mode = clean(form.get("service_mode"))
     if not queue:
