@@ -11,32 +11,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from ami_support import ami_settings, eventually, no_leaks, sim  # noqa: F401  (fixtures)
-from cti.app import Service
+from ami_support import eventually, no_leaks, sim  # noqa: F401  (fixtures)
 from cti.campaigns.models import Campaign, CampaignAttempt, CampaignContact
 
 pytestmark = pytest.mark.usefixtures("no_leaks")
 ANSWERS, BUSY, UNALLOCATED = "+8613800138000", "+8613700000001", "+8613700000005"
 ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime.now(dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-async def service(db, sim):
-    url = db.url.render_as_string(hide_password=False)
-    svc = Service(settings=ami_settings(sim.port, database_url=url), db=db, clock=Clock())
-    svc.wire()
-    await svc.start()
-    await eventually(lambda: svc.bridge.synced, what="connected")
-    yield svc
-    await svc.stop()
 
 
 async def add_campaign(db, numbers: list[str], now: dt.datetime) -> int:

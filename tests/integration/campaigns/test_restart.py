@@ -28,14 +28,6 @@ ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
 
 
 @pytest.fixture
-async def pbx():
-    sim = Simulator(SimConfig(port=0, time_scale=0.01, **documented_classes()))
-    await sim.start()
-    yield sim
-    await sim.stop()
-
-
-@pytest.fixture
 def serve(database_url, pbx, tmp_path):
     process = ServeProcess(database_url, pbx.port, tmp_path)
     yield process

@@ -10,20 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from cti.campaigns.models import Campaign, CampaignAttempt, CampaignContact
-from pbxsim import SimConfig, Simulator, documented_classes
 from tests.integration.campaigns.serving import ServeProcess, until
 
 CONTACTS = 150
 LINES = 60  # more than one dialer takes in a round (50): the second process always finds lines free
 ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
-
-
-@pytest.fixture
-async def pbx():
-    sim = Simulator(SimConfig(port=0, time_scale=0.01, **documented_classes()))
-    await sim.start()
-    yield sim
-    await sim.stop()
 
 
 @pytest.fixture
