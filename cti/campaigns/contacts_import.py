@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cti.campaigns.admin import audit, get
@@ -39,6 +38,7 @@ from cti.campaigns.models import CampaignContact, CampaignImport, DoNotCall
 from cti.csv_input import Record, RowError, RowProblem, detect_encoding, header_key, limited, one_line, parse_phones
 from cti.csv_input import read_records
 from cti.customers.service import ids_by_phones
+from cti.store.dialects import upsert_insert
 from cti.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -120,8 +120,7 @@ def _insert(session: Session, values: list[dict[str, Any]]) -> set[str]:
     """Insert the contacts, skipping any whose key another transaction added meanwhile; the keys inserted."""
     if not values:
         return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (dialect.insert(CampaignContact).on_conflict_do_nothing(index_elements=["campaign_id", "dedupe_key"])
+    stmt = (upsert_insert(session)(CampaignContact).on_conflict_do_nothing(index_elements=["campaign_id", "dedupe_key"])
             .returning(CampaignContact.dedupe_key))
     return set(session.scalars(stmt, values))
 

@@ -27,14 +27,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from cti.campaigns.models import Campaign, CampaignContact
 from cti.customers.models import Customer, CustomerPhone
 from cti.events import CallEnded, Direction, Disposition, TicketResolved
 from cti.phone import PhoneInfo
+from cti.store.dialects import upsert_insert
 from cti.tickets.models import Ticket, TicketNotification
 
 ABANDONED, SCHEDULED, RESOLVED, NOTIFICATIONS = "abandoned", "scheduled", "resolved", "notifications"
@@ -55,9 +54,8 @@ def feed_campaign(session: Session, feed: str, *, running_only: bool = False) ->
 
 def add_contact(session: Session, campaign: Campaign, **values: Any) -> int | None:
     """Insert a contact; None when the campaign has one with the same ``dedupe_key`` already."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values.setdefault("updated_at", values["created_at"])
-    stmt = (insert(CampaignContact).values(campaign_id=campaign.id, **values)
+    stmt = (upsert_insert(session)(CampaignContact).values(campaign_id=campaign.id, **values)
             .on_conflict_do_nothing(index_elements=["campaign_id", "dedupe_key"]).returning(CampaignContact.id))
     return session.execute(stmt).scalar()
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from cti.campaigns.feeds import ABANDONED, DEFAULT_MIN_WAIT, DEFAULT_SURVEY_DELAY, NOTIFICATIONS, RESOLVED, SCHEDULED
 from cti.campaigns.models import Campaign
+from cti.store.dialects import lock_for_transaction
 
 DAYTIME = {str(day): [["09:00", "20:00"]] for day in range(7)}
 OWNER_MINUTES = 30
@@ -40,7 +41,9 @@ STANDARD: tuple[dict[str, Any], ...] = (
 
 
 def ensure_standard(session: Session, now: dt.datetime, *, caller_id: str = "") -> list[str]:
-    """Create the standard campaigns whose feed has no campaign yet; their names."""
+    """Create the standard campaigns whose feed has no campaign yet; their names. Two services starting
+    together on one database take turns here, so the second finds the first's campaigns."""
+    lock_for_transaction(session, "campaigns.standard")
     have = set(session.scalars(select(Campaign.feed).where(Campaign.feed != "")))
     created = []
     for spec in STANDARD:

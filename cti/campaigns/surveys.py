@@ -22,8 +22,6 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from cti.audit import record
@@ -31,6 +29,7 @@ from cti.campaigns.claims import record_outcome
 from cti.campaigns.models import Campaign, CampaignAttempt, CampaignContact, DoNotCall, SurveyRating
 from cti.campaigns.policy import ANSWERED, DO_NOT_CALL, NO_INPUT
 from cti.events import SurveyRated
+from cti.store.dialects import upsert_insert
 from cti.tickets.calendar import HolidaySource
 from cti.tickets.models import Ticket
 from cti.users.models import User
@@ -52,15 +51,11 @@ class FollowupError(ValueError):
         self.params = params
 
 
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def store_rating(session: Session, contact: CampaignContact, rating: int, now: dt.datetime, *, action_id: str = "",
                  channel: str = "ivr", comment: str = "", keyed_by: str = "") -> SurveyRated | None:
     """The contact's rating, once: None when it has one already."""
     data = contact.data or {}
-    stmt = (_insert(session)(SurveyRating)
+    stmt = (upsert_insert(session)(SurveyRating)
             .values(contact_id=contact.id, campaign_id=contact.campaign_id, action_id=action_id, rating=rating,
                     ticket_id=contact.ticket_id, customer_id=contact.customer_id, agent=str(data.get("agent", ""))[:64],
                     engineer_id=data.get("engineer_id"), product_model=str(data.get("product_model", ""))[:100],
@@ -77,7 +72,7 @@ def store_rating(session: Session, contact: CampaignContact, rating: int, now: d
 def add_do_not_call(session: Session, e164: str, *, source: str, note: str = "", added_by: str = "",
                     now: dt.datetime) -> bool:
     """Put a number on the do-not-call list; False when it was there already."""
-    stmt = (_insert(session)(DoNotCall).values(e164=e164, source=source, note=note[:200], added_by=added_by[:64],
+    stmt = (upsert_insert(session)(DoNotCall).values(e164=e164, source=source, note=note[:200], added_by=added_by[:64],
                                               added_at=now)
             .on_conflict_do_nothing(index_elements=["e164"]).returning(DoNotCall.e164))
     return session.execute(stmt).scalar() is not None

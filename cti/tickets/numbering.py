@@ -14,10 +14,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from cti.store.dialects import upsert_insert
 from cti.tickets.models import TicketCounter
 
 PREFIX = "T"
@@ -31,8 +30,7 @@ def format_number(day: dt.date, seq: int) -> str:
 def next_number(session: Session, day: dt.date) -> str:
     """The next number of ``day`` (a local date), taken in the session's transaction."""
     key = f"{day:%Y%m%d}"
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(TicketCounter).values(day=key, last=0).on_conflict_do_nothing(index_elements=["day"]))
+    session.execute(upsert_insert(session)(TicketCounter).values(day=key, last=0).on_conflict_do_nothing(index_elements=["day"]))
     seq = session.execute(
         update(TicketCounter).where(TicketCounter.day == key).values(last=TicketCounter.last + 1)
         .returning(TicketCounter.last)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Integer, Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
+from cti.store.dialects import is_postgres
 from cti.tickets.models import TicketSearch
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -66,7 +67,7 @@ def matching_ids(session: Session, query: str) -> ColumnElement[bool] | None:
     wanted = query_terms(query)
     if not wanted:
         return None
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         found = select(TicketSearch.ticket_id).where(_pg_match(wanted))
     else:
         match = " ".join(_fts_term(t) for t in wanted)
@@ -102,7 +103,7 @@ def restriction(session: Session, query: str) -> Restriction | None:
     wanted = query_terms(query)
     if not wanted:
         return None
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         match_pg = _pg_match(wanted)
         return Restriction(lambda stmt: stmt.join(TicketSearch, TicketSearch.ticket_id == Ticket.id).where(match_pg),
                            TicketSearch.ticket_id, _walking_the_key)

@@ -41,6 +41,13 @@ class ServeProcess:
         self.proc.wait(timeout=10)
 
     def stop(self) -> None:
+        """Stop it (SIGTERM, then SIGKILL after 30 s) and print the end of its log: a failing test shows it."""
+        self._stop()
+        if self.log.exists():
+            print(f"--- the last lines of {self.log.name} ---", *self.log.read_text(errors="replace").splitlines()[-40:],
+                  sep="\n")
+
+    def _stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

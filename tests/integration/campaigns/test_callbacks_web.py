@@ -338,7 +338,8 @@ async def survey_contact(web, customer: int, ticket_id: int, number: str) -> tup
     campaign_id = await add_campaign(web.db, kind="survey", feed="", mode="progressive", name="维修回访")
     async with web.db.session() as s:
         contact = CampaignContact(campaign_id=campaign_id, e164=ZHANG, name="张三", customer_id=customer,
-                                  ticket_id=ticket_id, source="resolved", next_at=web.app[keys.SERVICE].clock(),
+                                  ticket_id=ticket_id, source="resolved",  # due in an hour: not the dialer's yet
+                                  next_at=web.app[keys.SERVICE].clock() + dt.timedelta(hours=1),
                                   data={"ticket": number, "agent": "agent1", "product_model": "空调 KFR-35GW",
                                         "service_type": "repair"})
         s.add(contact)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cti import demo
 from cti.campaigns import demo as campaign_demo
 from cti.campaigns.models import Campaign, CampaignContact
-from cti.campaigns.standard import ensure_standard
+from cti.campaigns.standard import STANDARD, ensure_standard
 from cti.customers.demo import generate
 
 NOW = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)
@@ -49,3 +50,27 @@ async def test_the_demo_adds_follow_ups_and_callbacks_once_and_starts_the_notifi
     follow_ups = [c for c in contacts if c.source == "resolved"]
     assert follow_ups and all(c.ticket_id and NOW < c.next_at <= NOW + dt.timedelta(minutes=7) for c in follow_ups)
     assert sum(c.source == "agent" for c in contacts) == 2
+
+
+async def test_two_services_starting_together_create_the_standard_campaigns_once(db, database_url):
+    """The first service's campaigns not yet committed when the second looks: the second must not fail
+    (on PostgreSQL its insert meets the unique name at the first's commit) nor create them twice."""
+    from cti.cli_serve import _standard_campaigns
+    from cti.store.engine import Database
+
+    second = Database(database_url)
+    try:
+        async with db.session() as first:
+            ensure = await first.run_sync(ensure_standard, NOW)  # the first service, not committed yet
+            assert len(ensure) == 4
+            await first.flush()
+            starting = asyncio.create_task(_standard_campaigns(second))
+            await asyncio.sleep(0.5)  # the second service has looked and is waiting for the first
+            await first.commit()
+        await asyncio.wait_for(starting, 20)
+    finally:
+        await second.close()
+    made = await campaigns(db)
+    assert sorted(c.name for c in made.values()) == sorted(s["name"] for s in STANDARD)
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Campaign)) == 4
