@@ -27,6 +27,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cti.tasks import cancel_all
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any], Awaitable[None]]
@@ -97,10 +99,7 @@ class Bus:
         await asyncio.gather(*(sub.queue.join() for sub in self._subscribers))
 
     async def stop(self) -> None:
-        for sub in self._subscribers:
-            if sub.task is not None:
-                sub.task.cancel()
-        await asyncio.gather(*(s.task for s in self._subscribers if s.task), return_exceptions=True)
+        await cancel_all(sub.task for sub in self._subscribers)
         for sub in self._subscribers:
             sub.task = None
 

@@ -22,6 +22,8 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from cti.tasks import cancel_all
+
 log = logging.getLogger(__name__)
 STOP_WAIT = 10.0  # seconds a running job is given to finish at shutdown
 
@@ -30,7 +32,8 @@ logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
 
 class Scheduler:
-    def __init__(self) -> None:
+    def __init__(self, *, stop_wait: float = STOP_WAIT) -> None:
+        self.stop_wait = stop_wait
         self._aps = AsyncIOScheduler(timezone=dt.UTC)
         self._running: set[asyncio.Task[Any]] = set()
         self.runs: dict[str, int] = {}
@@ -70,15 +73,16 @@ class Scheduler:
         self.started = True
 
     async def stop(self) -> None:
-        """No new runs; the running ones finish (at most ``STOP_WAIT`` s); then APScheduler stops."""
+        """No new runs; the running ones finish (given ``stop_wait`` s, then cancelled); then APScheduler stops."""
         if not self.started:
             return
         self.started = False
         self._aps.pause()
         if self._running:
-            done, pending = await asyncio.wait(set(self._running), timeout=STOP_WAIT)
+            done, pending = await asyncio.wait(set(self._running), timeout=self.stop_wait)
             if pending:
                 log.warning("stopping with %d scheduled jobs still running: cancelled", len(pending))
+                await cancel_all(pending)
         self._aps.shutdown(wait=False)
         for _ in range(3):  # AsyncIOScheduler shuts down on the loop's next turn (call_soon_threadsafe)
             await asyncio.sleep(0)

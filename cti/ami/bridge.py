@@ -70,6 +70,7 @@ from cti.ami.tracker import CallTracker, TrackerError
 from cti.config import Settings
 from cti.events import DomainEvent
 from cti.logs import LogLimiter, clean
+from cti.tasks import cancel_all, cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +172,7 @@ class AmiBridge:
     async def stop(self) -> None:
         """Close the connection, let the consumer finish what was received (bounded), stop the tasks."""
         self._stopping = True
-        for task in (self._supervisor, self._ticker):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        await cancel_all((self._supervisor, self._ticker))
         self._supervisor = self._ticker = None
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
@@ -182,8 +180,7 @@ class AmiBridge:
                 await asyncio.wait_for(self._queue.join(), self.settings.ami_action_timeout)
             except TimeoutError:
                 log.warning("AMI bridge stopped with %d messages not handled", self._queue.qsize())
-            consumer.cancel()
-            await asyncio.gather(consumer, return_exceptions=True)
+            await cancel_and_wait(consumer)
         self._set_state("disconnected", self.last_error)
 
     @property
@@ -293,9 +290,7 @@ class AmiBridge:
         finally:
             self._proto = None
             self.connected_since = None
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_all(tasks)
             if not proto.closed:
                 proto.abort("closed by the bridge")
             self._malformed_closed += proto.framer.malformed

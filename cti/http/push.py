@@ -38,6 +38,7 @@ from cti.http.security import same_origin
 from cti.http.sessions import COOKIE, digest
 from cti.http.templating import USER_KEY
 from cti.push import Connection
+from cti.tasks import cancel_and_wait
 from cti.users import service as users
 from cti.users.models import User
 
@@ -88,8 +89,7 @@ class PushSessions:
         """For ``app.cleanup_ctx``: the recheck runs as long as the app."""
         task = asyncio.create_task(self.run(app), name="push:sessions")
         yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await cancel_and_wait(task)
 
 
 PUSH_SESSIONS: web.AppKey[PushSessions] = web.AppKey("push_sessions", PushSessions)

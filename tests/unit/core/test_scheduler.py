@@ -53,3 +53,23 @@ async def test_stopping_waits_for_the_running_job():
     assert events == ["started", "finished"]
     await asyncio.sleep(0.15)
     assert events == ["started", "finished"]  # nothing runs after the stop
+
+
+async def test_a_job_still_running_after_the_wait_is_cancelled_and_the_stop_returns(caplog):
+    events = []
+
+    async def stuck():
+        events.append("started")
+        try:
+            await asyncio.sleep(3600)  # e.g. a query on a server that no longer answers
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+
+    scheduler = Scheduler(stop_wait=0.1)
+    scheduler.every("stuck", 0.05, stuck)
+    await scheduler.start()
+    await until(lambda: events)
+    await asyncio.wait_for(scheduler.stop(), 5)
+    assert events == ["started", "cancelled"]
+    assert "stopping with 1 scheduled jobs still running: cancelled" in caplog.text
