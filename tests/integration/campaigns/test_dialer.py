@@ -1,7 +1,8 @@
 """The dialer through the PBX simulator over TCP (SQLite file and PostgreSQL): a due contact is claimed
 and dialled once with its attempt's ActionID, and what the PBX did lands on the contact — answered
 (+8613800138000 answers), busy (+8613700000001, Hangup cause 17 as recorded: tried again 10 minutes
-later), an unallocated number (cause 1: never again); without a PBX the claim is released, nothing dialled."""
+later), an unallocated number (cause 1: never again); without a PBX the claim is released, nothing dialled;
+a clock jump; 500 contacts due at once never hold more lines than the campaign has, at the PBX or in our tables."""
 
 from __future__ import annotations
 
@@ -128,3 +129,57 @@ async def test_a_clock_jump_forward_or_back_dials_nobody_twice_and_nobody_outsid
     dialled = [dict(x["fields"])["Channel"] for x in sim.actions_named("Originate")]
     assert sorted(dialled) == sorted(f"PJSIP/{n}@carrier" for n in (a, b, c, d))  # each once
     assert all(found.state == "done" for found in (await contacts(db)).values())
+
+
+async def test_500_due_contacts_are_dialled_once_each_and_the_lines_are_never_exceeded_at_the_pbx(service, sim, db):
+    """500 contacts due at once on 12 lines; each call rings 2 s and talks 3 s at the PBX (100× real time).
+    Watched from both sides: the calls the simulator holds at any moment, and each attempt's time on a
+    line in our tables (claimed → ended)."""
+    lines, numbers = 12, [f"+86139{n:08d}" for n in range(500)]
+    async with db.session() as s:
+        campaign = Campaign(name="到货通知", kind="list", state="running", window=ALWAYS, context="hotline-callback",
+                            dial="PJSIP/{number}@carrier", caller_id="Customer Care <4008001234>", per_minute=60000,
+                            max_concurrent=lines, queue="support")
+        s.add(campaign)
+        await s.flush()
+        now = service.clock()
+        s.add_all([CampaignContact(campaign_id=campaign.id, e164=n, next_at=now) for n in numbers])
+        await s.commit()
+
+    most_at_the_pbx = 0
+
+    async def watch_the_pbx() -> None:
+        nonlocal most_at_the_pbx
+        while True:
+            most_at_the_pbx = max(most_at_the_pbx, len(sim.active_calls()))
+            await asyncio.sleep(0.002)
+
+    watcher = asyncio.create_task(watch_the_pbx())
+    try:
+        deadline = asyncio.get_running_loop().time() + 120
+        while len(sim.actions_named("Originate")) < len(numbers):
+            service.clock.now += dt.timedelta(seconds=1)  # the service's second: pacing and the lines' times
+            await service.dialer.tick()  # besides the scheduler's own tick every (real) second
+            await asyncio.sleep(0.02)
+            assert asyncio.get_running_loop().time() < deadline, f"{len(sim.actions_named('Originate'))} dialled"
+        found = await settled(db, timeout=60)
+    finally:
+        watcher.cancel()
+    assert 1 < most_at_the_pbx <= lines
+    dialled = [dict(x["fields"])["Channel"] for x in sim.actions_named("Originate")]
+    assert sorted(dialled) == sorted(f"PJSIP/{n}@carrier" for n in numbers)  # each exactly once
+    assert all(c.state == "done" and c.outcome == "answered" for c in found.values())
+    async with db.session() as s:
+        spans = [(a.claimed_at, a.ended_at) for a in await s.scalars(select(CampaignAttempt))]
+    assert len(spans) == len(numbers) and all(end is not None for _, end in spans)
+    assert most_on_lines(spans) <= lines
+
+
+def most_on_lines(spans: list[tuple[dt.datetime, dt.datetime]]) -> int:
+    """The largest number of attempts holding a line at the same moment (an end before a start at a tie)."""
+    moments = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    busy = peak = 0
+    for _, step in moments:
+        busy += step
+        peak = max(peak, busy)
+    return peak
