@@ -135,3 +135,28 @@ async def test_an_attempt_whose_fate_is_unknown_is_never_dialled_again(db):
     assert (await outcome(db, first.action_id, "unknown"))["state"] == "unknown"
     assert await claim(db, TUESDAY_10 + dt.timedelta(days=1)) == []
     assert (await contact(db, first.contact_id)).attempts == 1
+
+
+async def test_the_dialers_look_finds_a_due_contact_in_any_running_campaign_and_nothing_else(db):
+    """``anything_due``: the one read the dialer makes every second before any write."""
+    async def due(now=TUESDAY_10) -> bool:
+        return await db.read(claims.anything_due, now)
+
+    first, second = await campaign(db, contacts=0), await campaign(db, contacts=0, max_concurrent=6)
+    assert not await due()
+    async with db.session() as s:
+        s.add_all([CampaignContact(campaign_id=first, e164="+8613800000001", next_at=TUESDAY_10 + dt.timedelta(hours=1)),
+                   CampaignContact(campaign_id=second, e164="+8613800000002", next_at=TUESDAY_10,
+                                   owner_until=TUESDAY_10 + dt.timedelta(minutes=30))])
+        await s.commit()
+    assert not await due()  # the first's is not due yet; the second's is its owner's for 30 minutes
+    assert await due(TUESDAY_10 + dt.timedelta(minutes=30))  # then anyone's: the second campaign has one due
+    async with db.session() as s:
+        (await s.get(Campaign, second)).state = "paused"
+        await s.commit()
+    assert not await due(TUESDAY_10 + dt.timedelta(minutes=30))
+    assert await due(TUESDAY_10 + dt.timedelta(hours=1))  # the first campaign's contact
+    async with db.session() as s:
+        (await s.get(Campaign, first)).mode = "preview"  # an agent starts those calls, not the dialer
+        await s.commit()
+    assert not await due(TUESDAY_10 + dt.timedelta(hours=1))
