@@ -132,7 +132,8 @@ class Service:
         self.dialer = Dialer(self.db, self._place, zone=self.settings.timezone, holidays=ChinaHolidays(),
                              clock=self.clock, language=self.settings.language, publish=self.bus.publish_many)
         self.bus.subscribe("campaigns", self.dialer.handle_batch, batch_max=POP_BATCH_MAX)
-        self.scheduler.every("campaign_dialer", DIAL_SECONDS, self.dialer.tick)
+        if self.settings.campaign_dialer:
+            self.scheduler.every("campaign_dialer", DIAL_SECONDS, self.dialer.tick)
         self.feeds = CampaignFeeds(self.db, lambda raw: self.normalise(raw), zone=self.settings.zone,
                                    language=self.settings.language, clock=self.clock)
         self.bus.subscribe("campaign_feeds", self.feeds.handle_batch, batch_max=POP_BATCH_MAX)

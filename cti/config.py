@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # the PBX connection, the framer and the call tracker in a process of their own (a second core for
     # the AMI stream; see docs/PERFORMANCE.md); off: in the service's process
     ami_process: bool = False
+    # this process dials the running campaigns (the job every second); false on a process that should only
+    # serve the console: the processes that dial share the campaigns' lines (claims are taken in the database)
+    campaign_dialer: bool = True
     outside_prefixes: Annotated[tuple[str, ...], NoDecode] = ()  # "9" or "9,0": dial-out digits a PBX may prefix
 
     session_hours: float = Field(12.0, gt=0)

@@ -104,41 +104,55 @@ def _audit(session: Session, agent: Agent, contact_id: int, action: str, before:
            action=action, before=before, after=after)
 
 
-def _callback_campaigns():
-    return select(Campaign.id).where(Campaign.kind == "callback", Campaign.state.in_(("running", "paused")))
+def _callback_campaigns(session: Session) -> list[tuple[int, bool]]:
+    """The callback campaigns an agent's list draws on (running or paused): (id, anyone may take its due
+    callbacks: a running preview campaign). Each is then read on its own (``campaign_id = ?``, a range of
+    ``ix_campaign_contacts_due``): with ``campaign_id IN (…)`` SQLite's planner scans every contact of every
+    campaign (18 ms at 100,000 list contacts, for every console's header count)."""
+    rows = session.execute(select(Campaign.id, Campaign.mode, Campaign.state).where(
+        Campaign.kind == "callback", Campaign.state.in_(("running", "paused"))).order_by(Campaign.id)).all()
+    return [(cid, mode == "preview" and state == "running") for cid, mode, state in rows]
 
 
-def _mine(user_id: int, now: dt.datetime):
-    """Due callbacks this agent should call: their own, and anyone's in a preview campaign."""
-    preview = select(Campaign.id).where(Campaign.kind == "callback", Campaign.mode == "preview",
-                                        Campaign.state == "running")
-    anyones = and_(CampaignContact.campaign_id.in_(preview),
-                   or_(CampaignContact.owner_until.is_(None), CampaignContact.owner_until <= now))
-    return and_(CampaignContact.campaign_id.in_(_callback_campaigns()), IS_PENDING,
-                CampaignContact.next_at <= now, or_(CampaignContact.owner_id == user_id, anyones))
+def _mine_in(campaign_id: int, anyones: bool, user_id: int, now: dt.datetime):
+    """Due callbacks of one campaign this agent should call: their own, and anyone's in a preview campaign."""
+    whose = CampaignContact.owner_id == user_id
+    if anyones:
+        whose = or_(whose, CampaignContact.owner_until.is_(None), CampaignContact.owner_until <= now)
+    return and_(CampaignContact.campaign_id == campaign_id, IS_PENDING, CampaignContact.next_at <= now, whose)
 
 
 def due_count(session: Session, user_id: int, now: dt.datetime) -> int:
     """The number in the console's header."""
-    return session.scalar(select(func.count()).select_from(CampaignContact).where(_mine(user_id, now))) or 0
+    return sum(session.scalar(select(func.count()).select_from(CampaignContact).where(_mine_in(cid, anyones, user_id, now)))
+               or 0 for cid, anyones in _callback_campaigns(session))
 
 
 def due_for(session: Session, user_id: int, now: dt.datetime, *, upcoming: dt.timedelta = dt.timedelta(hours=12),
             limit: int = LIST_LIMIT, username: str = "") -> dict[str, list[dict[str, Any]]]:
     """An agent's callbacks: ``due`` now, and their own ``upcoming`` ones (the next hours); with ``username``,
     the upcoming ones they scheduled for anyone too."""
-    due = session.scalars(select(CampaignContact).where(_mine(user_id, now))
-                          .order_by(CampaignContact.next_at, CampaignContact.id).limit(limit)).all()
     own = CampaignContact.owner_id == user_id
     if username:
         own = or_(own, and_(CampaignContact.owner_id.is_(None), CampaignContact.source == "agent",
                             CampaignContact.data["scheduled_by"].as_string() == username))
-    later = session.scalars(select(CampaignContact).where(
-        CampaignContact.campaign_id.in_(_callback_campaigns()), IS_PENDING, own,
-        CampaignContact.next_at > now, CampaignContact.next_at <= now + upcoming)
-        .order_by(CampaignContact.next_at).limit(limit)).all()
+    due: list[CampaignContact] = []
+    later: list[CampaignContact] = []
+    for cid, anyones in _callback_campaigns(session):
+        due += session.scalars(select(CampaignContact).where(_mine_in(cid, anyones, user_id, now))
+                               .order_by(CampaignContact.next_at, CampaignContact.id).limit(limit))
+        later += session.scalars(select(CampaignContact).where(
+            CampaignContact.campaign_id == cid, IS_PENDING, own,
+            CampaignContact.next_at > now, CampaignContact.next_at <= now + upcoming)
+            .order_by(CampaignContact.next_at, CampaignContact.id).limit(limit))
+    due = sorted(due, key=_in_turn)[:limit]
+    later = sorted(later, key=_in_turn)[:limit]
     tickets = _ticket_numbers(session, [c.ticket_id for c in (*due, *later) if c.ticket_id])
     return {"due": [_row(c, tickets, now) for c in due], "upcoming": [_row(c, tickets, now) for c in later]}
+
+
+def _in_turn(contact: CampaignContact) -> tuple[dt.datetime, int]:
+    return contact.next_at, contact.id
 
 
 def _ticket_numbers(session: Session, ids: list[int]) -> dict[int, str]:

@@ -24,9 +24,11 @@ class Clock:
 
 @pytest.fixture
 async def service(db, sim):
-    """The service on ``db`` against the ``sim`` fixture's PBX, connected, its clock a :class:`Clock`."""
+    """The service on ``db`` against the ``sim`` fixture's PBX, connected, its clock a :class:`Clock`. Its
+    dialer does not run by itself (``campaign_dialer=False``): the test says when it looks, with
+    ``service.dialer.tick()``, so that what a tick claimed is what the test sees."""
     url = db.url.render_as_string(hide_password=False)
-    svc = Service(settings=ami_settings(sim.port, database_url=url), db=db, clock=Clock())
+    svc = Service(settings=ami_settings(sim.port, database_url=url, campaign_dialer=False), db=db, clock=Clock())
     svc.wire()
     await svc.start()
     await eventually(lambda: svc.bridge.synced, what="connected")

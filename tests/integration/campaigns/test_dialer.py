@@ -183,3 +183,24 @@ def most_on_lines(spans: list[tuple[dt.datetime, dt.datetime]]) -> int:
         busy += step
         peak = max(peak, busy)
     return peak
+
+
+@pytest.mark.parametrize("dials", [True, False])
+async def test_a_process_dials_by_itself_unless_told_not_to(db, sim, dials):
+    """``CTI_CAMPAIGN_DIALER``: the scheduler's job dials a due contact within a second or two; a process
+    set not to dial leaves it to the others."""
+    from ami_support import ami_settings
+    from cti.app import Service
+
+    url = db.url.render_as_string(hide_password=False)
+    svc = Service(settings=ami_settings(sim.port, database_url=url, campaign_dialer=dials), db=db)
+    svc.wire()
+    await svc.start()
+    try:
+        await eventually(lambda: svc.bridge.synced, what="connected")
+        await add_campaign(db, [ANSWERS], dt.datetime.now(dt.UTC))
+        await asyncio.sleep(2.5)
+        assert len(sim.actions_named("Originate")) == (1 if dials else 0)
+        assert ("campaign_dialer" in svc.scheduler.status()["jobs"]) is dials
+    finally:
+        await svc.stop()
