@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cti.audit import record
-from cti.campaigns.claims import CLAIMER, Claim, blocked, take, window_of
+from cti.campaigns.claims import CLAIMER, Claim, blocked, free_of_owner, take, window_of
 from cti.campaigns.feeds import SCHEDULED, add_contact, feed_campaign, language_for
 from cti.campaigns.models import IS_BUSY, IS_PENDING, Campaign, CampaignAttempt, CampaignContact
 from cti.campaigns.window import zones_of
@@ -118,7 +118,7 @@ def _mine_in(campaign_id: int, anyones: bool, user_id: int, now: dt.datetime):
     """Due callbacks of one campaign this agent should call: their own, and anyone's in a preview campaign."""
     whose = CampaignContact.owner_id == user_id
     if anyones:
-        whose = or_(whose, CampaignContact.owner_until.is_(None), CampaignContact.owner_until <= now)
+        whose = or_(whose, free_of_owner(now))
     return and_(CampaignContact.campaign_id == campaign_id, IS_PENDING, CampaignContact.next_at <= now, whose)
 
 

@@ -67,7 +67,7 @@ def _dialled_by_the_dialer():
     return select(Campaign.id).where(Campaign.state == "running", Campaign.mode != "preview")
 
 
-def _free_of_owner(now: dt.datetime):
+def free_of_owner(now: dt.datetime):
     """Not an owner-only callback still in its owner's time (the owner calls it from their list)."""
     return or_(CampaignContact.owner_until.is_(None), CampaignContact.owner_until <= now)
 
@@ -82,7 +82,7 @@ def anything_due(session: Session, now: dt.datetime) -> bool:
     for campaign_id in session.scalars(_dialled_by_the_dialer()):
         if session.scalar(select(CampaignContact.id).where(
                 CampaignContact.campaign_id == campaign_id, IS_PENDING,
-                CampaignContact.next_at <= now, _free_of_owner(now)).limit(1)) is not None:
+                CampaignContact.next_at <= now, free_of_owner(now)).limit(1)) is not None:
             return True
     return False
 
@@ -123,7 +123,7 @@ def _claim_for(session: Session, campaign: Campaign, now: dt.datetime, holidays:
     # more than the room: some may be set aside (do-not-call, outside the window); the rest wait a round
     due = session.scalars(select(CampaignContact).where(
         CampaignContact.campaign_id == campaign.id, IS_PENDING, CampaignContact.next_at <= now,
-        _free_of_owner(now)).order_by(CampaignContact.next_at, CampaignContact.id).limit(room * 4 + 10))
+        free_of_owner(now)).order_by(CampaignContact.next_at, CampaignContact.id).limit(room * 4 + 10))
     for contact in due:
         if len(claims) >= room:
             break

@@ -54,6 +54,7 @@ class AgentLive:
 class Floor:
     agents: dict[str, AgentLive] = field(default_factory=dict)
     queued: dict[str, dict[str, float]] = field(default_factory=dict)  # queue -> {call id: joined at}
+    phones: dict[str, set[str]] = field(default_factory=dict)  # call id -> the interfaces it rings or talks on
     wrap_up_reason: str = WRAP_UP_REASON
 
     def apply(self, event: DomainEvent) -> set[str]:
@@ -104,6 +105,7 @@ class Floor:
         if agent is None:
             return set()
         agent.ringing = e.call_id
+        self.phones.setdefault(e.call_id, set()).add(e.interface)
         self._settle(agent, e.at)
         return {f"agent:{e.interface}"}
 
@@ -120,14 +122,16 @@ class Floor:
         agent = self.agents.get(e.interface)
         if agent is not None:
             agent.ringing, agent.talking = "", e.call_id
+            self.phones.setdefault(e.call_id, set()).add(e.interface)
             self._settle(agent, e.at)
             changed.add(f"agent:{e.interface}")
         return changed
 
     def _ended(self, e: CallEnded) -> set[str]:
         changed = self._leave_queues(e.call_id)
-        for agent in self.agents.values():
-            if e.call_id in (agent.ringing, agent.talking):
+        for interface in self.phones.pop(e.call_id, ()):  # not a walk over every agent, per call ended
+            agent = self.agents.get(interface)
+            if agent is not None and e.call_id in (agent.ringing, agent.talking):
                 agent.ringing = "" if agent.ringing == e.call_id else agent.ringing
                 agent.talking = "" if agent.talking == e.call_id else agent.talking
                 self._settle(agent, e.at)
