@@ -4,7 +4,8 @@
                                                                    ├──▶ PopService ──▶ Hub ──▶ browsers
                                                                    ├──▶ CallLinker (calls join tickets)
                                                                    ├──▶ EscalationEngine (repeat calls)
-                                                                   └──▶ TicketPush ──▶ Hub (escalations, SLA)
+                                                                   ├──▶ TicketPush ──▶ Hub (escalations, SLA)
+                                                                   └──▶ Board (wallboard) ──▶ its screens
     console ──▶ handlers ──▶ TicketDesk (tickets' units of work) ──ticket events──▶ Bus
     Scheduler ──▶ SlaTimers (SLA tick, ack timeouts) ──▶ Bus;  WebhookSender (escalation webhook)
 """
@@ -38,6 +39,7 @@ from cti.http import keys
 from cti.push import Hub
 from cti.scheduler import Scheduler
 from cti.store import Database, utcnow
+from cti.supervision.board import COUNTS_SECONDS, Board
 from cti.tickets import webhook
 from cti.tickets.calendar import ChinaHolidays
 from cti.tickets.campaign_results import CampaignResults
@@ -79,6 +81,7 @@ class Service:
     campaign_results: CampaignResults | None = None
     webhooks: webhook.WebhookSender | None = None
     scheduler: Scheduler | None = None
+    board: Board | None = None  # the wallboard: the floor and today's figures
     clock: Callable[[], dt.datetime] = utcnow  # the tickets' "now" (tests move it)
     started_at: float = field(default_factory=time.time)
 
@@ -103,6 +106,7 @@ class Service:
         self.tickets = TicketDesk(self.db, self.bus.publish_many, self.settings.zone, clock=self.clock)
         self._wire_ticket_timers()
         self._wire_campaigns()
+        self._wire_floor()
         if self.settings.ami_process:  # the AMI stream on a core of its own
             self.bridge = AmiProcess(self.settings, self.bus.publish_many)
         else:
@@ -145,6 +149,14 @@ class Service:
                                      clock=self.clock)
         self.scheduler.every("campaign_reconcile", RECONCILE_SECONDS, self.reconciler.run)
 
+    def _wire_floor(self) -> None:
+        """The wallboard: a subscriber keeping the floor and today's figures, the hotline's open work on a timer."""
+        assert self.scheduler is not None
+        hours = self.settings.wallboard_window_hours
+        self.board = Board(self.db, self.settings.zone, window=dt.timedelta(hours=hours) if hours else None)
+        self.bus.subscribe("wallboard", self.board.handle_batch, batch_max=POP_BATCH_MAX)
+        self.scheduler.every("wallboard_counts", COUNTS_SECONDS, self.board.refresh_counts)
+
     async def _call_origin(self, action_id: str) -> dict[str, Any] | None:
         """Why a campaign's call was made (a callback's reason and ticket), for its pop."""
         return await self.db.read(callbacks.origin, action_id)
@@ -185,6 +197,8 @@ class Service:
         if self.writers is not None:
             await self.writers.start()
         await self.bus.start()
+        if self.board is not None:  # today's figures from the call log before the PBX's events flow
+            await self.board.start()
         assert self.bridge is not None
         await self.bridge.start()
         try:  # what a console connecting now must show: the open escalations, a calendar missing a year
@@ -208,6 +222,8 @@ class Service:
         except TimeoutError:  # a subscriber stuck on a dead database must not hang the shutdown
             log.warning("stopping with events not handled yet: %s", self.bus.stats())
         await self.bus.stop()
+        if self.board is not None:
+            await self.board.stop()
         if self.writers is not None:
             await self.writers.stop()
         if self.webhooks is not None:

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     sim_control_port: int = Field(8089, ge=0, le=65535)
     seed_demo: bool = True  # `cti serve` without a PBX seeds demo data into an empty database
 
+    # the supervisors' floor (cti.supervision): the wallboard's period, the pause reasons agents pick from,
+    # after-call work started by itself after each answered call
+    wallboard_window_hours: float = Field(0.0, ge=0, le=168)  # 0: since local midnight; else a sliding window
+    pause_reasons: Annotated[tuple[str, ...], NoDecode] = ("lunch", "break", "training", "meeting", "after-call work")
+    wrap_up_seconds: int = Field(0, ge=0, le=900)  # 0: none; else this many seconds paused after each call
+
     # tickets: the SLA tick, complaint escalation (cti.tickets.escalation), the escalation webhook (docs/WEBHOOKS.md)
     sla_tick_seconds: float = Field(30.0, ge=1, le=3600)  # how often promises falling due are looked for
     escalation_repeat_calls: int = Field(3, ge=2, le=100)  # inbound calls about a complaint ...
@@ -116,6 +122,17 @@ class Settings(BaseSettings):
     @classmethod
     def _split_prefixes(cls, v: Any) -> Any:
         return _comma_list(v) if isinstance(v, str) else v
+
+    @field_validator("pause_reasons", mode="before")
+    @classmethod
+    def _reasons(cls, v: Any) -> Any:
+        reasons = _comma_list(v) if isinstance(v, str) else tuple(v)
+        for reason in reasons:
+            if not reason.strip() or len(reason) > 40 or any(c in reason for c in "\r\n\t,;|"):
+                raise ValueError(f"pause reason {reason!r}: 1-40 characters, no comma, semicolon or line break")
+        if not reasons:
+            raise ValueError("at least one pause reason is needed")
+        return tuple(r.strip() for r in reasons)
 
     @field_validator("export_roles", mode="before")
     @classmethod

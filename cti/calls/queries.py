@@ -70,6 +70,14 @@ _BRIEF = (Call.id, Call.call_id, Call.offered_at, Call.direction, Call.last_agen
           Call.talk_seconds)
 
 
+def queue_calls_since(session: Session, since: dt.datetime) -> list[Any]:
+    """The queue calls offered since ``since`` (the wallboard's day at start): call id, queue, offered,
+    disposition (None: in progress), wait, talk, who answered."""
+    return list(session.execute(
+        select(Call.call_id, Call.queue, Call.offered_at, Call.disposition, Call.wait_seconds, Call.talk_seconds,
+               Call.answered_by).where(Call.offered_at >= since, Call.queue != "")).all())
+
+
 def recent_by_customer(session: Session, customer_ids: Iterable[int], *, limit: int = 10) -> dict[int, list[Any]]:
     """The last ``limit`` calls of each customer, newest first, as rows with ``brief()``'s fields: one query.
     Synchronous, for ``Database.read`` (the screen pop's lookup)."""

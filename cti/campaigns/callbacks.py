@@ -128,6 +128,17 @@ def due_count(session: Session, user_id: int, now: dt.datetime) -> int:
                or 0 for cid, anyones in _callback_campaigns(session))
 
 
+def floor_counts(session: Session, now: dt.datetime, overdue_after: dt.timedelta) -> tuple[int, int]:
+    """The hotline's callbacks waiting to be made: (due now, of which waiting longer than ``overdue_after``)."""
+    due = overdue = 0
+    for cid, _ in _callback_campaigns(session):
+        waiting = and_(CampaignContact.campaign_id == cid, IS_PENDING, CampaignContact.next_at <= now)
+        due += session.scalar(select(func.count()).select_from(CampaignContact).where(waiting)) or 0
+        overdue += session.scalar(select(func.count()).select_from(CampaignContact).where(
+            waiting, CampaignContact.next_at <= now - overdue_after)) or 0
+    return due, overdue
+
+
 def due_for(session: Session, user_id: int, now: dt.datetime, *, upcoming: dt.timedelta = dt.timedelta(hours=12),
             limit: int = LIST_LIMIT, username: str = "") -> dict[str, list[dict[str, Any]]]:
     """An agent's callbacks: ``due`` now, and their own ``upcoming`` ones (the next hours); with ``username``,

@@ -184,3 +184,9 @@ def ratings_of_ticket(session: Session, ticket_id: int) -> list[dict[str, Any]]:
                            .where(SurveyRating.ticket_id == ticket_id).order_by(SurveyRating.keyed_at)).all()
     return [{"rating": r.rating, "channel": r.channel, "at": r.keyed_at, "by": r.keyed_by, "comment": r.comment,
              "campaign": name} for r, name in rows]
+
+
+def ratings_since(session: Session, since: dt.datetime) -> list[tuple[int, str]]:
+    """The follow-ups' ratings keyed since ``since``: (rating, the agent who resolved the ticket)."""
+    return [(r, a) for r, a in session.execute(
+        select(SurveyRating.rating, SurveyRating.agent).where(SurveyRating.keyed_at >= since)).all()]

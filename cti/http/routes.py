@@ -9,7 +9,7 @@ from cti.http import (
     admin_pages, auth, calendar_admin, call_pages, callback_forms, callback_pages, campaign_forms, campaign_import,
     campaign_pages, console, customer_pages, dispatch_admin, dispatch_pages, dnc_pages, escalation_pages,
     followup_pages, keys, middleware, push, queue_rules_admin, security, sla_admin, status, templating,
-    ticket_actions, ticket_export, ticket_forms, ticket_pages, work_pages,
+    ticket_actions, ticket_export, ticket_forms, ticket_pages, wallboard_pages, work_pages,
 )
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
@@ -135,5 +135,9 @@ def setup_web(app: web.Application) -> None:
         web.post(r"/callbacks/{id:\d+}/cancel", callback_pages.cancel),
         web.post(r"/followups/{id:\d+}", followup_pages.answer),
         web.post(r"/campaigns/{id:\d+}/contacts/{contact_id:\d+}/assign", followup_pages.assign),
+    ])
+    app.router.add_routes([  # the supervisors' floor (cti.supervision)
+        web.get("/wallboard", wallboard_pages.wallboard, name="wallboard"),
+        web.get("/wallboard/ws", wallboard_pages.wallboard_ws),
     ])
     app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

@@ -1,7 +1,8 @@
 """The floor as it is now: calls waiting in each queue and each agent's state, from the domain events.
 
 A reducer with no I/O: :meth:`Floor.apply` takes the events in the order the bus delivers them and
-says which queues and agents changed (what a wallboard must redraw). The tracker's events are the
+says which queues and agents changed, and whether the list of calls in progress did (what a wallboard
+must redraw). The tracker's events are the
 only input: ``AgentStateChanged`` (``QueueMemberStatus``/``Pause``/``Added``/``Removed``, and the
 ``QueueStatus`` list after a reconnect) for membership, pauses and device states; ``CallQueued``,
 ``AgentRinging``, ``AgentRingEnded``, ``CallAnswered`` and ``CallEnded`` for the calls.
@@ -18,8 +19,8 @@ An agent's state, the first that holds:
 >>> floor = Floor()
 >>> sorted(floor.apply(AgentStateChanged(10.0, "support", "PJSIP/1001", "王芳", 1, False, "", False)))
 ['agent:PJSIP/1001', 'queue:support']
->>> floor.apply(CallQueued("c1", 20.0, "support", 1, "+8613800138000", "张三"))
-{'queue:support'}
+>>> sorted(floor.apply(CallQueued("c1", 20.0, "support", 1, "+8613800138000", "张三")))
+['calls', 'queue:support']
 >>> floor.agents["PJSIP/1001"].state, floor.waiting("support"), floor.longest_wait("support", now=50.0)
 ('available', 1, 30.0)
 """
@@ -34,6 +35,7 @@ from cti.events import (AgentRingEnded, AgentRinging, AgentStateChanged, CallAns
 WRAP_UP_REASON = "after-call work"  # the pause reason of after-call work (the console sets it)
 UNREACHABLE = frozenset({4, 5})  # AST_DEVICE_INVALID, AST_DEVICE_UNAVAILABLE
 IN_USE = frozenset({2, 3})  # AST_DEVICE_INUSE, AST_DEVICE_BUSY
+CALLS = "calls"  # the key of the calls-in-progress list among the changed keys
 
 
 @dataclass(slots=True)
@@ -48,6 +50,21 @@ class AgentLive:
     talking: str = ""  # the call answered on it
     state: str = "available"
     since: float = 0.0  # when ``state`` began
+    last_queue: str = ""  # the queue of the last call answered (its after-call work counts there)
+
+
+@dataclass(slots=True)
+class LiveCall:
+    """A call in a queue or on an agent's phone, as the wallboard lists it."""
+
+    call_id: str
+    queue: str
+    caller_num: str
+    caller_name: str
+    since: float  # when it joined the queue (or first rang a phone)
+    answered_at: float | None = None
+    agent: str = ""  # the interface that answered
+    wait: float | None = None  # seconds in the queue before the answer
 
 
 @dataclass(slots=True)
@@ -55,7 +72,9 @@ class Floor:
     agents: dict[str, AgentLive] = field(default_factory=dict)
     queued: dict[str, dict[str, float]] = field(default_factory=dict)  # queue -> {call id: joined at}
     phones: dict[str, set[str]] = field(default_factory=dict)  # call id -> the interfaces it rings or talks on
+    calls: dict[str, LiveCall] = field(default_factory=dict)  # the calls in a queue or on a phone, by id
     wrap_up_reason: str = WRAP_UP_REASON
+    wraps: list[tuple[str, str, float]] = field(default_factory=list)  # (interface, queue, seconds) ended
 
     def apply(self, event: DomainEvent) -> set[str]:
         """Take one event; the keys that changed (``queue:<name>``, ``agent:<interface>``)."""
@@ -98,7 +117,8 @@ class Floor:
 
     def _queued(self, e: CallQueued) -> set[str]:
         self.queued.setdefault(e.queue, {})[e.call_id] = e.at
-        return {f"queue:{e.queue}"}
+        self.calls.setdefault(e.call_id, LiveCall(e.call_id, e.queue, e.caller_num, e.caller_name, e.at))
+        return {f"queue:{e.queue}", CALLS}
 
     def _ringing(self, e: AgentRinging) -> set[str]:
         agent = self.agents.get(e.interface)
@@ -107,6 +127,9 @@ class Floor:
         agent.ringing = e.call_id
         self.phones.setdefault(e.call_id, set()).add(e.interface)
         self._settle(agent, e.at)
+        if e.call_id not in self.calls:  # a direct dial, a transfer, a callback: not queued first
+            self.calls[e.call_id] = LiveCall(e.call_id, e.queue, e.caller_num, e.caller_name, e.at)
+            return {f"agent:{e.interface}", CALLS}
         return {f"agent:{e.interface}"}
 
     def _ring_ended(self, e: AgentRingEnded) -> set[str]:
@@ -120,8 +143,15 @@ class Floor:
     def _answered(self, e: CallAnswered) -> set[str]:
         changed = self._leave_queues(e.call_id)
         agent = self.agents.get(e.interface)
+        call = self.calls.get(e.call_id)
+        if call is None and (agent is not None or e.queue):  # a call of the floor's, seen first answered
+            call = self.calls[e.call_id] = LiveCall(e.call_id, e.queue, e.caller_num, e.caller_name,
+                                                    e.at - e.wait_seconds)
+        if call is not None:
+            call.answered_at, call.agent, call.wait = e.at, e.interface, float(e.wait_seconds)
+            changed.add(CALLS)
         if agent is not None:
-            agent.ringing, agent.talking = "", e.call_id
+            agent.ringing, agent.talking, agent.last_queue = "", e.call_id, e.queue or agent.last_queue
             self.phones.setdefault(e.call_id, set()).add(e.interface)
             self._settle(agent, e.at)
             changed.add(f"agent:{e.interface}")
@@ -129,6 +159,8 @@ class Floor:
 
     def _ended(self, e: CallEnded) -> set[str]:
         changed = self._leave_queues(e.call_id)
+        if self.calls.pop(e.call_id, None) is not None:
+            changed.add(CALLS)
         for interface in self.phones.pop(e.call_id, ()):  # not a walk over every agent, per call ended
             agent = self.agents.get(interface)
             if agent is not None and e.call_id in (agent.ringing, agent.talking):
@@ -148,6 +180,8 @@ class Floor:
     def _settle(self, agent: AgentLive, at: float) -> None:
         state = _state_of(agent, self.wrap_up_reason)
         if state != agent.state:
+            if agent.state == "wrap_up" and agent.last_queue:  # for the AHT; the caller drains ``wraps``
+                self.wraps.append((agent.interface, agent.last_queue, max(0.0, at - agent.since)))
             agent.state, agent.since = state, at
 
 

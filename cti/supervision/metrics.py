@@ -72,31 +72,74 @@ class Figures:
     longest_wait: float | None  # the longest wait of an answered or abandoned call, seconds
 
 
-def figures(calls: Iterable[QueueCall], thresholds: Thresholds = Thresholds()) -> Figures:
-    """The figures of a set of calls (a queue's day, an agent's week ...)."""
-    offered = answered = abandoned = short = in_time = 0
-    waited = handled_time = 0.0
+@dataclass(slots=True)
+class Tally:
+    """The sums a queue's or an agent's figures are made of; kept as calls come and go (the wallboard's
+    day) or filled from a set of calls (:func:`figures`). Every count and sum can be taken back
+    (``n=-1``: a sliding window dropping its oldest calls); ``longest`` only grows."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    answered_in_time: int = 0
+    waited: float = 0.0  # the answered calls' wait
+    handled_time: float = 0.0  # talk and after-call work of the answered calls
     longest: float | None = None
-    for call in calls:
-        offered += 1
+
+    def offer(self, n: int = 1) -> None:
+        self.offered += n
+
+    def settle(self, call: QueueCall, thresholds: Thresholds, n: int = 1) -> None:
+        """Count how ``call`` ended (nothing for a call in progress or a failed one)."""
         wait = call.wait or 0.0
         if call.disposition in ANSWERED:
-            answered += 1
-            waited += wait
-            in_time += wait <= thresholds.service_level_seconds
-            handled_time += (call.talk or 0.0) + call.wrap
+            self.answered += n
+            self.waited += n * wait
+            self.answered_in_time += n * (wait <= thresholds.service_level_seconds)
+            self.handled_time += n * ((call.talk or 0.0) + call.wrap)
         elif call.disposition in ABANDONED:
             if wait < thresholds.short_abandon_seconds:
-                short += 1
-                continue
-            abandoned += 1
+                self.short_abandoned += n
+                return
+            self.abandoned += n
         else:
-            continue
-        longest = wait if longest is None else max(longest, wait)
-    return Figures(offered=offered, answered=answered, abandoned=abandoned, short_abandoned=short,
-                   answered_in_time=in_time, service_level=_share(in_time, answered),
-                   abandon_rate=_share(abandoned, answered + abandoned), asa=_share(waited, answered),
-                   aht=_share(handled_time, answered), longest_wait=longest)
+            return
+        if n > 0:
+            self.longest = wait if self.longest is None else max(self.longest, wait)
+
+    def wrap(self, seconds: float, n: int = 1) -> None:
+        """After-call work taken after an answered call (it counts in the AHT)."""
+        self.handled_time += n * seconds
+
+    def merge(self, other: Tally, n: int = 1) -> None:
+        """Add ``other``'s counts and sums (``n=-1``: take them back)."""
+        self.offered += n * other.offered
+        self.answered += n * other.answered
+        self.abandoned += n * other.abandoned
+        self.short_abandoned += n * other.short_abandoned
+        self.answered_in_time += n * other.answered_in_time
+        self.waited += n * other.waited
+        self.handled_time += n * other.handled_time
+        if n > 0 and other.longest is not None:
+            self.longest = other.longest if self.longest is None else max(self.longest, other.longest)
+
+    def figures(self) -> Figures:
+        answered, abandoned = self.answered, self.abandoned
+        return Figures(offered=self.offered, answered=answered, abandoned=abandoned,
+                       short_abandoned=self.short_abandoned, answered_in_time=self.answered_in_time,
+                       service_level=_share(self.answered_in_time, answered),
+                       abandon_rate=_share(abandoned, answered + abandoned), asa=_share(self.waited, answered),
+                       aht=_share(self.handled_time, answered), longest_wait=self.longest)
+
+
+def figures(calls: Iterable[QueueCall], thresholds: Thresholds = Thresholds()) -> Figures:
+    """The figures of a set of calls (a queue's day, an agent's week ...)."""
+    tally = Tally()
+    for call in calls:
+        tally.offer()
+        tally.settle(call, thresholds)
+    return tally.figures()
 
 
 def _share(part: float, whole: int) -> float | None:

@@ -187,6 +187,11 @@ def open_ones(session: Session, limit: int = LIST_LIMIT) -> list[dict[str, Any]]
             for r in _rows(session, Escalation.acknowledged_at.is_(None), limit=limit)]
 
 
+def open_count(session: Session) -> int:
+    """How many escalations wait for an acknowledgement."""
+    return session.scalar(select(func.count()).select_from(Escalation).where(Escalation.acknowledged_at.is_(None))) or 0
+
+
 class EscalationEngine:
     """Runs escalation for the service: the repeat calls' subscriber, acknowledgements, the list."""
 

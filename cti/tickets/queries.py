@@ -204,3 +204,12 @@ def tickets_of_calls(session: Session, call_ids: Iterable[str]) -> dict[str, lis
         ):
             out.setdefault(call_id, []).append((tid, number))
     return out
+
+
+def promise_counts(session: Session) -> dict[str, int]:
+    """Open tickets whose worst promise is at risk, and those with one broken (the wallboard's strip)."""
+    rows = session.execute(select(Ticket.sla_status, func.count()).where(
+        Ticket.is_open.is_(True), Ticket.sla_status.in_(("at_risk", "breached"))).group_by(Ticket.sla_status)).all()
+    counts = {"at_risk": 0, "breached": 0}
+    counts.update({status: n for status, n in rows})
+    return counts

@@ -128,6 +128,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/callbacks/{id}/cancel"): STAFF,
     ("POST", "/followups/{id}"): STAFF,
     ("POST", "/campaigns/{id}/contacts/{contact_id}/assign"): SUPERVISORS,
+    ("GET", "/wallboard"): SUPERVISORS,
+    ("GET", "/wallboard/ws"): SUPERVISORS,
 }
 
 

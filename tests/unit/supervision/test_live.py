@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cti.events import (AgentRingEnded, AgentRinging, AgentStateChanged, CallAnswered, CallEnded, CallQueued,
                         Direction, Disposition, RingOutcome)
-from cti.supervision.live import WRAP_UP_REASON, Floor
+from cti.supervision.live import CALLS, WRAP_UP_REASON, Floor
 
 
 def member(at, interface="PJSIP/1001", *, queue="support", status=1, paused=False, reason="", in_call=False,
@@ -28,19 +28,22 @@ def test_a_queued_call_rings_an_agent_is_answered_and_ends():
     floor = Floor()
     floor.apply(member(0, "PJSIP/1001"))
     floor.apply(member(0, "PJSIP/1002"))
-    assert floor.apply(CallQueued("c1", 10, "support", 1, "+8613800138000", "张三")) == {"queue:support"}
+    assert floor.apply(CallQueued("c1", 10, "support", 1, "+8613800138000", "张三")) == {"queue:support", CALLS}
     floor.apply(CallQueued("c2", 12, "support", 2, "+8613900139000", "李四"))
     assert (floor.waiting("support"), floor.longest_wait("support", now=40)) == (2, 30)
     assert floor.apply(AgentRinging("c1", 14, "PJSIP/1001", "王芳", "PJSIP/1001-01", "support", "+86138", "张三")) == {
         "agent:PJSIP/1001"}
     assert states(floor)["PJSIP/1001"] == ("ringing", 14)
     assert floor.apply(CallAnswered("c1", 18, "PJSIP/1001", "王芳", "support", 8, 4)) == {"queue:support",
-                                                                                          "agent:PJSIP/1001"}
+                                                                                          "agent:PJSIP/1001", CALLS}
+    c1 = floor.calls["c1"]
+    assert (c1.caller_num, c1.since, c1.answered_at, c1.agent, c1.wait) == ("+8613800138000", 10, 18, "PJSIP/1001", 8)
     assert (floor.waiting("support"), floor.longest_wait("support", now=40)) == (1, 28)  # c2 still waits
     assert states(floor) == {"PJSIP/1001": ("on_call", 18), "PJSIP/1002": ("available", 0)}
     floor.apply(ended("c2", 30, Disposition.ABANDONED))  # c2 gives up
     assert floor.waiting("support") == 0 and floor.longest_wait("support", now=40) is None
-    assert floor.apply(ended("c1", 200)) == {"agent:PJSIP/1001"}
+    assert floor.apply(ended("c1", 200)) == {"agent:PJSIP/1001", CALLS}
+    assert floor.calls == {}
     assert states(floor)["PJSIP/1001"] == ("available", 200)
 
 
@@ -106,3 +109,18 @@ def test_events_for_someone_not_in_a_queue_change_nothing():
     assert floor.apply(AgentRinging("c1", 5, "PJSIP/2001", "", "PJSIP/2001-01", "", "+86138", "")) == set()
     assert floor.apply(CallAnswered("c1", 6, "PJSIP/2001", "", "", 0, 1)) == set()
     assert floor.agents == {}
+
+
+def test_after_call_work_is_measured_from_the_pause_to_its_end_and_counts_for_the_queue_of_the_last_call():
+    floor = Floor()
+    floor.apply(member(0))
+    floor.apply(CallAnswered("c1", 10, "PJSIP/1001", "王芳", "support", 3, 2))
+    floor.apply(ended("c1", 100))
+    floor.apply(member(101, paused=True, reason=WRAP_UP_REASON))
+    assert states(floor)["PJSIP/1001"] == ("wrap_up", 101) and floor.wraps == []
+    floor.apply(member(131))  # unpaused 30 s later
+    assert floor.wraps == [("PJSIP/1001", "support", 30.0)]
+    floor.wraps.clear()
+    floor.apply(member(200, paused=True, reason="lunch"))
+    floor.apply(member(260))
+    assert floor.wraps == []  # a lunch is not after-call work
