@@ -39,7 +39,11 @@ from cti.http import keys
 from cti.push import Hub
 from cti.scheduler import Scheduler
 from cti.store import Database, utcnow
+from cti.supervision.agent_news import REFRESH_SECONDS as AGENT_NEWS_SECONDS
+from cti.supervision.agent_news import AgentNews
 from cti.supervision.board import COUNTS_SECONDS, Board
+from cti.supervision.control import AgentControl, PbxRefused, PbxUnavailable, WrapUp
+from cti.supervision.live import WRAP_UP_REASON
 from cti.tickets import webhook
 from cti.tickets.calendar import ChinaHolidays
 from cti.tickets.campaign_results import CampaignResults
@@ -57,6 +61,50 @@ POP_BATCH_MAX = 1000  # events the pops take at once; their ringing callers are 
 WEBHOOK_SECONDS = 5.0  # how often due webhook deliveries are looked for
 OPTIMIZE_SECONDS = 6 * 3600.0  # how often SQLite refreshes its planner statistics (PRAGMA optimize)
 NOTIFICATION_FEED_SECONDS = 60.0  # how often new notification items become automatic calls
+
+
+class PbxMembers:
+    """The supervision's :class:`~cti.supervision.control.Pbx` port over the AMI gateway: queue members
+    added, removed, paused; the PBX's queues (``QueueStatus``, kept ``QUEUES_TTL`` s)."""
+
+    QUEUES_TTL = 30.0
+
+    def __init__(self, gateway_of: Callable[[], Any]) -> None:
+        self._gateway_of = gateway_of
+        self._queues: list[str] = []
+        self._queues_at = -self.QUEUES_TTL
+
+    async def queue_add(self, *, queue: str, interface: str, member_name: str) -> None:
+        await self._do("queue_add", queue=queue, interface=interface, member_name=member_name)
+
+    async def queue_remove(self, *, queue: str, interface: str) -> None:
+        await self._do("queue_remove", queue=queue, interface=interface)
+
+    async def queue_pause(self, *, interface: str, paused: bool, reason: str) -> None:
+        await self._do("queue_pause", queue=None, interface=interface, paused=paused, reason=reason)
+
+    async def queues(self) -> list[str]:
+        if time.monotonic() - self._queues_at >= self.QUEUES_TTL:
+            items = await self._call("queue_status")
+            self._queues = sorted({i["Queue"] for i in items if i.get("Event") == "QueueParams" and i.get("Queue")})
+            self._queues_at = time.monotonic()
+        return self._queues
+
+    async def _do(self, action: str, **fields: Any) -> None:
+        result = await self._call(action, **fields)
+        if not result.ok:
+            raise PbxRefused(result.message or "refused")
+
+    async def _call(self, action: str, **fields: Any) -> Any:
+        gateway = self._gateway_of()
+        if gateway is None:
+            raise PbxUnavailable("no PBX gateway")
+        try:
+            return await getattr(gateway, action)(**fields)
+        except (AmiNotConnected, AmiDisconnected, AmiTimeout) as exc:
+            raise PbxUnavailable(str(exc) or type(exc).__name__) from exc
+        except (AmiActionError, ValueError) as exc:
+            raise PbxRefused(str(exc)) from exc
 
 
 @dataclass
@@ -82,6 +130,9 @@ class Service:
     webhooks: webhook.WebhookSender | None = None
     scheduler: Scheduler | None = None
     board: Board | None = None  # the wallboard: the floor and today's figures
+    control: AgentControl | None = None  # agents' queue logins and pauses through the PBX
+    wrap_up: WrapUp | None = None
+    agent_news: AgentNews | None = None
     clock: Callable[[], dt.datetime] = utcnow  # the tickets' "now" (tests move it)
     started_at: float = field(default_factory=time.time)
 
@@ -156,6 +207,15 @@ class Service:
         self.board = Board(self.db, self.settings.zone, window=dt.timedelta(hours=hours) if hours else None)
         self.bus.subscribe("wallboard", self.board.handle_batch, batch_max=POP_BATCH_MAX)
         self.scheduler.every("wallboard_counts", COUNTS_SECONDS, self.board.refresh_counts)
+        self.agent_news = AgentNews(self.db, self.hub)
+        self.board.on_agents = self.agent_news.send
+        self.scheduler.every("agent_news", AGENT_NEWS_SECONDS, self.agent_news.refresh)
+        members = PbxMembers(lambda: getattr(self.bridge, "gateway", None))
+        self.control = AgentControl(self.db, members, self.settings.pause_reasons, WRAP_UP_REASON)
+        self.wrap_up = WrapUp(members, self.board.floor, self.settings.wrap_up_seconds, WRAP_UP_REASON, time.time)
+        if self.settings.wrap_up_seconds:
+            self.bus.subscribe("wrap_up", self.wrap_up.handle_batch, batch_max=POP_BATCH_MAX)
+            self.scheduler.every("wrap_up", 1.0, self.wrap_up.sweep)
 
     async def _call_origin(self, action_id: str) -> dict[str, Any] | None:
         """Why a campaign's call was made (a callback's reason and ticket), for its pop."""
@@ -199,6 +259,11 @@ class Service:
         await self.bus.start()
         if self.board is not None:  # today's figures from the call log before the PBX's events flow
             await self.board.start()
+        if self.agent_news is not None:
+            try:
+                await self.agent_news.refresh()
+            except Exception:  # the database is away: the timer tries again
+                log.warning("supervision: could not read the agents' phones at start", exc_info=True)
         assert self.bridge is not None
         await self.bridge.start()
         try:  # what a console connecting now must show: the open escalations, a calendar missing a year

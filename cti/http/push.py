@@ -134,9 +134,14 @@ def _snapshot(request: web.Request, user: User) -> dict:
     pops = service.pops.live(user.interface, language, user.id) if service.pops is not None else []
     synced = service.bridge is not None and service.bridge.synced
     snapshot = {"pops": pops, "synced": synced}
+    board = getattr(service, "board", None)
+    if user.interface and board is not None:  # the agent's own state on the floor (their bar)
+        snapshot["agent"] = {"interface": user.interface, "agent": board.agent_view(user.interface)}
+        if service.agent_news is not None:
+            service.agent_news.seen(user.interface, user.id)
     if user.role in SUPERVISORS:  # the open escalations they act on; a calendar missing this year's holidays
-        board, timers = getattr(service, "ticket_push", None), getattr(service, "timers", None)
-        snapshot["escalations"] = board.open_for(user.role) if board is not None else []
+        news, timers = getattr(service, "ticket_push", None), getattr(service, "timers", None)
+        snapshot["escalations"] = news.open_for(user.role) if news is not None else []
         snapshot["calendar_missing"] = list(timers.calendar_missing) if timers is not None else []
     return snapshot
 

@@ -6,10 +6,10 @@ import aiohttp_session
 from aiohttp import web
 
 from cti.http import (
-    admin_pages, auth, calendar_admin, call_pages, callback_forms, callback_pages, campaign_forms, campaign_import,
-    campaign_pages, console, customer_pages, dispatch_admin, dispatch_pages, dnc_pages, escalation_pages,
-    followup_pages, keys, middleware, push, queue_rules_admin, security, sla_admin, status, templating,
-    ticket_actions, ticket_export, ticket_forms, ticket_pages, wallboard_pages, work_pages,
+    admin_pages, agent_pages, auth, calendar_admin, call_pages, callback_forms, callback_pages, campaign_forms,
+    campaign_import, campaign_pages, console, customer_pages, dispatch_admin, dispatch_pages, dnc_pages,
+    escalation_pages, followup_pages, keys, middleware, push, queue_rules_admin, security, sla_admin, status,
+    templating, ticket_actions, ticket_export, ticket_forms, ticket_pages, wallboard_pages, work_pages,
 )
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
@@ -139,5 +139,10 @@ def setup_web(app: web.Application) -> None:
     app.router.add_routes([  # the supervisors' floor (cti.supervision)
         web.get("/wallboard", wallboard_pages.wallboard, name="wallboard"),
         web.get("/wallboard/ws", wallboard_pages.wallboard_ws),
+        web.get("/api/agent", agent_pages.me),
+        web.post("/agents/login", agent_pages.login),
+        web.post("/agents/logout", agent_pages.logout),
+        web.post("/agents/pause", agent_pages.pause),
+        web.post("/agents/unpause", agent_pages.unpause),
     ])
     app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

@@ -100,6 +100,7 @@ class Board:
         self._dirty: set[str] = set()
         self._flusher: asyncio.Task | None = None
         self.flushes = 0
+        self.on_agents: Callable[[dict[str, dict[str, Any] | None]], None] | None = None  # agents' own consoles
 
     # -- life ------------------------------------------------------------------------------------------
 
@@ -211,6 +212,8 @@ class Board:
                 "agents": {i: self._agent_row(self.floor.agents[i]) if i in self.floor.agents else None
                            for i in agents}}
         self.flushes += 1
+        if self.on_agents is not None and rows["agents"]:
+            self.on_agents(rows["agents"])
         for screen in list(self.screens):
             update: dict[str, Any] = {"now": now,
                                       "queues": {q: r for q, r in rows["queues"].items() if screen.sees_queue(q)},
@@ -245,6 +248,11 @@ class Board:
         return {"name": queue, "waiting": values["waiting"], "oldest": oldest, "logged_in": len(members),
                 "states": states, **{k: v for k, v in values.items() if k not in ("waiting", "longest_wait")},
                 "grades": grades(self.targets(queue), values), "limits": _limits(self.targets(queue))}
+
+    def agent_view(self, interface: str) -> dict[str, Any] | None:
+        """One phone's row (None: in no queue), as the wallboard and the agent's own bar show it."""
+        agent = self.floor.agents.get(interface)
+        return self._agent_row(agent) if agent is not None else None
 
     def _agent_row(self, agent: AgentLive) -> dict[str, Any]:
         mine = self.today.agent(agent.interface)

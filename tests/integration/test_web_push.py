@@ -86,7 +86,8 @@ async def test_a_browser_from_before_a_restart_is_told_to_reset(web):
     msg = await receive(ws)
     assert msg["type"] == "reset" and msg["epoch"] == web.hub.epoch
     snapshot = await receive(ws)
-    assert snapshot["type"] == "snapshot" and snapshot["data"] == {"pops": [], "synced": False}  # no PBX here
+    assert snapshot["type"] == "snapshot" and snapshot["data"] == {  # no PBX here: no call, no queue
+        "pops": [], "synced": False, "agent": {"interface": "PJSIP/1001", "agent": None}}
     await ws.close()
 
 

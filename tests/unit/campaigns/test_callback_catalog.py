@@ -47,9 +47,10 @@ def test_each_word_is_in_both_catalogs(key):
 def test_the_callback_keys_are_the_same_in_both_catalogs_and_kept_together():
     ours = {lang: [k for k in catalog if k.startswith(PREFIXES)] for lang, catalog in CATALOGS.items()}
     assert ours["zh"] == ours["en"]
-    for catalog in CATALOGS.values():  # one block at the end: merges with others' keys stay easy
+    for catalog in CATALOGS.values():  # one block: merges with others' keys stay easy
         keys = list(catalog)
-        assert keys[-len(ours["zh"]):] == ours["zh"]
+        start = keys.index(ours["zh"][0])
+        assert keys[start:start + len(ours["zh"])] == ours["zh"]
 
 
 def test_the_placeholders_agree():

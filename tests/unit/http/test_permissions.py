@@ -130,6 +130,11 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/campaigns/{id}/contacts/{contact_id}/assign"): SUPERVISORS,
     ("GET", "/wallboard"): SUPERVISORS,
     ("GET", "/wallboard/ws"): SUPERVISORS,
+    ("GET", "/api/agent"): STAFF,
+    ("POST", "/agents/login"): STAFF,
+    ("POST", "/agents/logout"): STAFF,
+    ("POST", "/agents/pause"): STAFF,
+    ("POST", "/agents/unpause"): STAFF,
 }
 
 
