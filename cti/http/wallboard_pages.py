@@ -31,7 +31,8 @@ async def wallboard(request: web.Request) -> web.StreamResponse:
     settings = request.app[keys.SETTINGS]
     hours = settings.wallboard_window_hours
     return await render(request, "wallboard.html", {"nav": "wallboard", "window_hours": hours,
-                                                    "wide": request.query.get("wall") == "1"})
+                                                    "wide": request.query.get("wall") == "1",
+                                                    "pause_reasons": json.dumps(list(settings.pause_reasons))})
 
 
 @allow(SUPERVISORS)

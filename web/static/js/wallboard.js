@@ -7,6 +7,7 @@
  * a session that ended (4401) goes to the login page.
  */
 import { el, parseJSON, testid, translator } from "./dom.js";
+import { failure, postForm } from "./http.js";
 
 var root = document.getElementById("wallboard");
 if (root) start(root);
@@ -20,6 +21,9 @@ function start(root) {
   var callsBody = root.querySelector("[data-testid=wb-calls] tbody");
   var link = root.querySelector("[data-testid=wb-link]");
   var delay = 500;
+  var csrf = root.getAttribute("data-csrf");
+  var reasons = parseJSON(root.getAttribute("data-reasons"), []);
+  var actionStatus = root.querySelector("[data-testid=wb-action-status]");
 
   function now() { return Date.now() / 1000 - state.skew; }  // the server's clock, as it counts
 
@@ -143,7 +147,44 @@ function start(root) {
     tr.appendChild(el("td", "num", String(a.answered)));
     tr.appendChild(el("td", "num mono", secs(a.aht)));
     tr.appendChild(el("td", "small", a.queues.join(", ")));
+    tr.appendChild(actionCell(a));
     return tr;
+  }
+
+  /* A supervisor's actions on an agent, as one keyboard-friendly menu: pause (each reason), resume,
+   * log out of each queue. The PBX's events then move the row. */
+  function actionCell(a) {
+    var td = el("td");
+    var menu = el("select", "wb-action");
+    menu.setAttribute("aria-label", t("wallboard.actions_for", { name: a.name || a.interface }));
+    testid(menu, "wb-agent-action");
+    menu.appendChild(option("", t("wallboard.action_choose")));
+    var paused = a.state === "paused" || a.state === "wrap_up";
+    if (paused) menu.appendChild(option("unpause", t("agent.unpause")));
+    else reasons.forEach(function (r) { menu.appendChild(option("pause:" + r, t("wallboard.pause_for", { reason: reasonText(r) }))); });
+    a.queues.forEach(function (q) { menu.appendChild(option("logout:" + q, t("wallboard.logout_of", { queue: q }))); });
+    menu.addEventListener("change", function () {
+      var v = menu.value, i = v.indexOf(":");
+      if (!v) return;
+      var action = i < 0 ? v : v.slice(0, i), arg = i < 0 ? "" : v.slice(i + 1);
+      var fields = { interface: a.interface };
+      if (action === "pause") fields.reason = arg;
+      if (action === "logout") fields.queue = arg;
+      actionStatus.textContent = t("agent.sending");
+      postForm("/agents/" + action, fields, csrf).then(function (r) {
+        actionStatus.textContent = r.data.message || (r.status === 200 ? "" : failure(t, r.status));
+        actionStatus.classList.toggle("form-ok", r.status === 200);
+      });
+      menu.value = "";
+    });
+    td.appendChild(menu);
+    return td;
+  }
+
+  function option(value, text) {
+    var o = el("option", "", text);
+    o.value = value;
+    return o;
   }
 
   function reasonText(reason) {
@@ -160,12 +201,41 @@ function start(root) {
     return td;
   }
 
-  function drawAgents() {
-    var rows = Object.keys(state.agents).map(function (k) { return state.agents[k]; });
-    rows.sort(function (a, b) { return (a.name || a.interface).localeCompare(b.name || b.interface, lang); });
-    agentsBody.textContent = "";
-    rows.forEach(function (a) { agentsBody.appendChild(agentRow(a)); });
-    root.querySelector("[data-wb-count=agents]").textContent = t("wallboard.count", { n: rows.length });
+  /* Rows are replaced one by one, in place: a supervisor's open menu on one agent survives the others'
+   * updates (its own row waits until the menu loses focus). */
+  var rowsByAgent = {};
+  function drawAgents(changed) {
+    var names = Object.keys(state.agents);
+    var keys = changed || names;
+    var added = !changed;
+    keys.forEach(function (k) {
+      var old = rowsByAgent[k];
+      if (!state.agents[k]) {
+        if (old) { old.remove(); delete rowsByAgent[k]; }
+        return;
+      }
+      var row = agentRow(state.agents[k]);
+      if (old && old.contains(document.activeElement)) {
+        old.setAttribute("data-stale", "1");
+        document.activeElement.addEventListener("blur", function () { drawAgents([k]); }, { once: true });
+        return;
+      }
+      if (old) old.replaceWith(row); else { agentsBody.appendChild(row); added = true; }
+      rowsByAgent[k] = row;
+    });
+    Object.keys(rowsByAgent).forEach(function (k) {
+      if (!state.agents[k]) { rowsByAgent[k].remove(); delete rowsByAgent[k]; }
+    });
+    if (added) sortAgents();
+    root.querySelector("[data-wb-count=agents]").textContent = t("wallboard.count", { n: names.length });
+  }
+
+  function sortAgents() {
+    var rows = Object.keys(rowsByAgent).map(function (k) { return rowsByAgent[k]; });
+    var label = function (tr) { var a = state.agents[tr.getAttribute("data-interface")]; return a ? a.name || a.interface : ""; };
+    rows.sort(function (x, y) { return label(x).localeCompare(label(y), lang); });
+    var inOrder = rows.every(function (tr, i) { return agentsBody.children[i] === tr; });
+    if (!inOrder && !agentsBody.contains(document.activeElement)) rows.forEach(function (tr) { agentsBody.appendChild(tr); });
   }
 
   function drawCalls() {
@@ -222,6 +292,8 @@ function start(root) {
     if (type === "snapshot") {
       state.queues = data.queues || {};
       state.agents = data.agents || {};
+      agentsBody.textContent = "";
+      rowsByAgent = {};
       state.calls = data.calls || { total: 0, list: [] };
       state.hotline = data.hotline || {};
       drawQueues(); drawAgents(); drawCalls(); drawHotline();
@@ -229,7 +301,7 @@ function start(root) {
     }
     if (type !== "update") return;
     if (data.queues && Object.keys(data.queues).length) { merge(state.queues, data.queues); drawQueues(); }
-    if (data.agents && Object.keys(data.agents).length) { merge(state.agents, data.agents); drawAgents(); }
+    if (data.agents && Object.keys(data.agents).length) { merge(state.agents, data.agents); drawAgents(Object.keys(data.agents)); }
     if (data.calls) { state.calls = data.calls; drawCalls(); }
     if (data.hotline) { state.hotline = data.hotline; drawHotline(); }
   }
