@@ -362,6 +362,17 @@ class NotificationCallEnded:
     final: bool  # no further attempt will be made
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignCallPlaced:
+    """A campaign's call about a ticket reached the customer's line (a callback, a click-to-dial, a
+    follow-up): the tickets domain links the call to the ticket (not as a repeat call)."""
+
+    at: float
+    call_id: str
+    ticket_id: int
+    by: str  # the agent who made it ("" : the dialer)
+
+
 # What happens to calls (the tracker's output): the writers of the call log and the linker take these.
 CALL_EVENTS = (CallOffered, CallerIdentified, CallQueued, AgentRinging, AgentRingEnded, CallAnswered, CallTransferred,
                CallEnded, OriginateFailed, SurveyKeyed, NotificationKeyed, CustomerDialled, AgentStateChanged)
@@ -387,6 +398,7 @@ DomainEvent = (
     | EscalationAcknowledged
     | SlaAlarm
     | TicketCallLinked
+    | CampaignCallPlaced
 )
 
 
@@ -401,6 +413,6 @@ def _pickled_as_values(cls: type) -> None:
 for _cls in (CallOffered, CallerIdentified, CallQueued, AgentRinging, AgentRingEnded, CallAnswered, CallTransferred,
              AgentLeg, CallEnded, OriginateFailed, SurveyKeyed, NotificationKeyed, CustomerDialled, AgentStateChanged,
              TicketOpened, TicketChanged, TicketResolved, TicketEscalated, EscalationAcknowledged, SlaAlarm,
-             TicketCallLinked, SurveyRated, NotificationCallEnded):
+             TicketCallLinked, SurveyRated, NotificationCallEnded, CampaignCallPlaced):
     assert len(_cls.__slots__) > 1, _cls  # attrgetter of one name gives a value, not a tuple
     _pickled_as_values(_cls)

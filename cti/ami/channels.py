@@ -55,3 +55,13 @@ def tech_of(channel: str) -> str:
 def dial_target(dial_string: str) -> str:
     """The number or extension a dial string calls: ``+8613800138000@carrier`` → ``+8613800138000``."""
     return dial_string.split("@", 1)[0].rsplit("/", 1)[-1]
+
+
+PHONE_TECHS = frozenset({"PJSIP", "SIP", "IAX2"})
+
+
+def dials_a_phone(tech: str, dial_string: str) -> bool:
+    """An Originate that rings one of our phones (``PJSIP/1001``: an endpoint of its own) rather than a
+    number through a trunk (``PJSIP/+8613800138000@carrier``): click-to-dial and preview callbacks ring
+    the agent first and dial the customer from the agent's leg."""
+    return tech in PHONE_TECHS and "@" not in dial_string and "/" not in dial_string.strip("/")

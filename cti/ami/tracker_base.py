@@ -274,5 +274,6 @@ class TrackerBase:
         """A talking agent leg hung up: a direct dial's talk time is measured here."""
         if ring.state == ANSWERED:
             ring.state = DONE
-            if not ring.queue and ring.answered_at is not None:
-                call.talk_seconds += max(0, round(now - ring.answered_at))
+            began = call.picked_up_at if call.agent_first else ring.answered_at  # click-to-dial: with the customer
+            if not ring.queue and began is not None:
+                call.talk_seconds += max(0, round(now - began))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cti.ami.channels import (
     device_of,
     dial_target,
+    dials_a_phone,
     is_unknown,
     local_pair,
     tech_of,
@@ -17,7 +18,7 @@ from cti.events import (
     RingOutcome,
 )
 from cti.ami.tracker_base import Msg, Out, TrackerBase
-from cti.ami.tracker_state import OPEN, PICKED, Ring
+from cti.ami.tracker_state import OPEN, PICKED, Call, Ring
 
 _NO_ANSWER_STATUSES = frozenset({"NOANSWER", "BUSY", "CONGESTION", "CHANUNAVAIL"})
 SIMULATED_TRUNK_EXTEN = "s"
@@ -64,7 +65,7 @@ class ChannelHandlers(TrackerBase):
         and ``<unknown>`` never replace what is known of the customer.
         """
         call = self._call_of(msg, now)
-        if call is None or msg.get("Uniqueid") != call.call_id or not call.offered:
+        if call is None or msg.get("Uniqueid") != call.customer_leg() or not call.offered:
             return
         num, name = msg.get("CallerIDNum", ""), msg.get("CallerIDName", "")
         own_num, own_name = call.presented
@@ -82,15 +83,15 @@ class ChannelHandlers(TrackerBase):
         if msg.get("ChannelState") != "6":
             return
         call = self._call_of(msg, now)
-        if call is None or msg.get("Uniqueid") != call.call_id:
+        if call is None or msg.get("Uniqueid") != call.customer_leg():
             return
-        if call.originated and call.picked_up_at is None:
+        if (call.originated or call.agent_first) and call.picked_up_at is None:
             call.picked_up_at = now
 
     def _on_hangup_request(self, msg: Msg, now: float, out: Out) -> None:
         """The far end of the customer leg hung up (BYE): rings from now on end as caller_left."""
         call = self._call_of(msg, now)
-        if call is not None and msg.get("Uniqueid") == call.call_id:
+        if call is not None and msg.get("Uniqueid") == call.customer_leg():
             call.customer_gone = True
 
     def _on_hangup(self, msg: Msg, now: float, out: Out) -> None:
@@ -103,7 +104,7 @@ class ChannelHandlers(TrackerBase):
         cause = self._int(msg, "Cause")
         text = msg.get("Cause-txt", "")
         channel = msg.get("Channel", "")
-        if uid == call.call_id:
+        if uid == call.customer_leg():
             call.customer_cause = cause
             call.customer_gone = True
         elif local_pair(channel) and local_pair(channel) == local_pair(call.customer_channel):
@@ -135,6 +136,9 @@ class ChannelHandlers(TrackerBase):
         call = self._call_of(msg, now)
         if call is None or dest_uid in call.rings or call.in_queue or dest_uid == call.call_id:
             return  # queue dials are announced by AgentCalled
+        if call.agent_first and call.customer_uid == "" and msg.get("Uniqueid") == call.call_id:
+            self._customer_dialled(call, msg, dest_uid, now, out)
+            return
         dest = msg.get("DestChannel", "")
         interface = device_of(dest)
         ring = Ring(dest_uid, interface, interface, dest, "", now)
@@ -153,6 +157,9 @@ class ChannelHandlers(TrackerBase):
         target = dial_target(dial)
         num = msg.get("DestCallerIDNum", "<unknown>")
         name = msg.get("DestCallerIDName", "<unknown>")
+        if dials_a_phone(tech_of(msg.get("DestChannel", "")), dial):
+            self._agent_rung_first(call, msg, dest_uid, now, out)
+            return
         if target == SIMULATED_TRUNK_EXTEN:
             # Local/s@customer-sim: the development PBX plays an inbound trunk call.
             self._offer(call, Direction.INBOUND, num, name, "", now, out)
@@ -160,13 +167,36 @@ class ChannelHandlers(TrackerBase):
         call.presented = ("" if is_unknown(num) else num, "" if is_unknown(name) else name)
         self._offer(call, Direction.OUTBOUND, target, "", "", now, out)
 
+    def _agent_rung_first(self, call: Call, msg: Msg, dest_uid: str, now: float, out: Out) -> None:
+        """Click-to-dial, a preview callback: the Originate rings the agent's phone, showing the customer's
+        number (the Originate's CallerID); the call is offered as outbound to that number and the agent's
+        phone rings (the pop)."""
+        call.agent_first, call.customer_uid = True, ""
+        num, name = msg.get("DestCallerIDNum", ""), msg.get("DestCallerIDName", "")
+        num, name = ("" if is_unknown(num) else num), ("" if is_unknown(name) else name)
+        self._offer(call, Direction.OUTBOUND, num, name, "", now, out)
+        dest = msg.get("DestChannel", "")
+        interface = device_of(dest)
+        call.rings[dest_uid] = Ring(dest_uid, interface, interface, dest, "", now)
+        out.append(AgentRinging(call.call_id, now, interface, interface, dest, "", *call.caller(), call.action_id))
+
+    def _customer_dialled(self, call: Call, msg: Msg, dest_uid: str, now: float, out: Out) -> None:
+        """The agent's leg dials the customer (``Dial(PJSIP/<number>@carrier)``): that leg is the customer's
+        from now on; its number is the one dialled."""
+        call.customer_uid = dest_uid
+        self._add_leg(call, dest_uid)
+        number = dial_target(msg.get("DialString", ""))
+        if number and number != call.caller_num:
+            call.caller_num = number
+            out.append(CallerIdentified(call.call_id, now, number, call.caller_name))
+
     def _on_dial_end(self, msg: Msg, now: float, out: Out) -> None:
         dest_uid = msg.get("DestUniqueid", "")
         status = msg.get("DialStatus", "")
         call = self._call_of_leg(dest_uid, now)
         if call is None:
             return
-        if dest_uid == call.call_id:
+        if dest_uid == call.customer_leg() and dest_uid:
             if status == "ANSWER" and call.picked_up_at is None:
                 call.picked_up_at = now
             return

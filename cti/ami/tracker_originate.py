@@ -41,7 +41,7 @@ class OriginateHandlers(TrackerBase):
         call.response_seen = True
         if not call.action_id:
             call.action_id = action_id
-        if call.picked_up_at is None:
+        if call.picked_up_at is None and not call.agent_first:  # agent first: the agent took it, not the customer
             call.picked_up_at = now
         if call.direction is Direction.INBOUND and not call.dnis:
             exten = msg.get("Exten", "")

@@ -66,6 +66,8 @@ class Call:
     response_seen: bool = False
     failure: tuple[str, int] | None = None  # failed OriginateResponse: (action_id, reason)
     picked_up_at: float | None = None  # outbound: the customer answered
+    agent_first: bool = False  # outbound: the Originate rang an agent's phone, which then dials the customer
+    customer_uid: str | None = None  # the customer's leg when it is not the first one ("": not dialled yet)
     queue: str = ""
     queued_at: float | None = None
     queued_reported: bool = False
@@ -87,6 +89,10 @@ class Call:
 
     def caller(self) -> tuple[str, str]:
         return self.caller_num, self.caller_name
+
+    def customer_leg(self) -> str:
+        """The customer's leg: the first one, unless the agent's phone was rung first (click-to-dial)."""
+        return self.call_id if self.customer_uid is None else self.customer_uid
 
     def open_rings(self) -> list[Ring]:
         return [r for r in self.rings.values() if r.state in OPEN]
@@ -124,6 +130,8 @@ class CallSnapshot:
 
 def disposition(call: Call) -> Disposition:
     """How the call ended, from what was seen (see ``Disposition``)."""
+    if call.agent_first and call.picked_up_at is None:
+        return Disposition.FAILED  # the agent's phone rang, the customer was never reached
     if call.answered_by:
         return Disposition.TRANSFERRED if call.transferred else Disposition.ANSWERED
     if call.direction is Direction.OUTBOUND and call.picked_up_at is None:
@@ -149,7 +157,9 @@ def summary(call: Call, now: float) -> CallEnded:
     else:
         wait = 0
     answered_at = call.answered_at
-    if answered_at is None and call.direction is Direction.OUTBOUND:
+    if call.agent_first:
+        answered_at = call.picked_up_at  # answered: the customer took the call the agent made
+    elif answered_at is None and call.direction is Direction.OUTBOUND:
         answered_at = call.picked_up_at  # the customer took an outbound call no agent answered
     return CallEnded(
         call_id=call.call_id,

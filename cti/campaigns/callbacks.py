@@ -56,7 +56,7 @@ class Agent:
 
 def schedule(session: Session, agent: Agent, *, e164: str | None, at: dt.datetime, owner_only: bool, reason: str,
              now: dt.datetime, name: str = "", customer_id: int | None = None, ticket_id: int | None = None,
-             call_id: str = "", language: str = "zh") -> int:
+             call_id: str = "", language: str = "zh", source: str = "agent") -> int:
     """Schedule a callback at ``at`` (from the pop, a ticket or the call log); its contact's id."""
     if e164 is None:
         raise CallbackError("no_number")
@@ -74,16 +74,31 @@ def schedule(session: Session, agent: Agent, *, e164: str | None, at: dt.datetim
     minutes = float((campaign.rules or {}).get("owner_minutes", DEFAULT_OWNER_MINUTES))
     contact_id = add_contact(
         session, campaign, e164=e164, name=name[:200], customer_id=customer_id, ticket_id=ticket_id,
-        language=language_for(e164, language), source="agent", reason=reason, origin_call_id=call_id[:64],
+        language=language_for(e164, language), source=source, reason=reason, origin_call_id=call_id[:64],
         owner_id=agent.user_id if owner_only else None,
         owner_until=at + dt.timedelta(minutes=minutes) if owner_only else None,
         data={"scheduled_by": agent.username}, dedupe_key=None, state="pending", next_at=max(at, now),
         created_at=now)
     assert contact_id is not None  # no dedupe key: never a conflict
-    _audit(session, agent, contact_id, "callback_schedule", None, {
+    _audit(session, agent, contact_id, "callback_schedule" if source == "agent" else f"callback_{source}", None, {
         "campaign_id": campaign.id, "e164": e164, "at": at.isoformat(), "owner_only": owner_only, "reason": reason,
         "customer_id": customer_id, "ticket_id": ticket_id, "call_id": call_id[:64]})
     return contact_id
+
+
+def dial(session: Session, agent: Agent, *, e164: str | None, now: dt.datetime, holidays: HolidaySource | None,
+         default_zone: str, name: str = "", customer_id: int | None = None, ticket_id: int | None = None,
+         call_id: str = "", language: str = "zh") -> Claim:
+    """Click-to-dial: the agent calls a customer now from their phone. A callback of their own, due now
+    (``source`` ``dial``), claimed in the same transaction: it is made once, under the do-not-call list,
+    the calling window and the lines of the callbacks campaign, and it is logged and linked like one;
+    refused (``CallbackError``), nothing is left behind."""
+    if not agent.interface:
+        raise CallbackError("no_phone")
+    contact_id = schedule(session, agent, e164=e164, at=now, owner_only=True, reason="", now=now, name=name,
+                          customer_id=customer_id, ticket_id=ticket_id, call_id=call_id, language=language,
+                          source="dial")
+    return claim_contact(session, contact_id, agent, now, holidays=holidays, default_zone=default_zone)
 
 
 def _linked_customer(session: Session, customer_id: int | None, ticket_id: int | None) -> int | None:

@@ -254,4 +254,4 @@ def record_outcome(session: Session, action_id: str, outcome: str, now: dt.datet
         contact.state, contact.next_at = ("pending", retry_at) if retry_at is not None else ("exhausted", None)
     return {"contact_id": contact.id, "state": contact.state, "next_at": contact.next_at, "attempt": attempt.number,
             "outcome": outcome, "kind": campaign.kind, "notification_id": contact.notification_id,
-            "ticket_id": contact.ticket_id}
+            "ticket_id": contact.ticket_id, "call_id": call_id, "by": (contact.data or {}).get("scheduled_by", "")}

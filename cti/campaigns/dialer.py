@@ -34,6 +34,7 @@ from cti.campaigns.models import Campaign, CampaignContact
 from cti.campaigns.policy import ANSWERED, BUSY, CONGESTION, FAILED, NO_ANSWER, UNKNOWN, outcome_of_cause
 from cti.events import (
     CallEnded,
+    CampaignCallPlaced,
     CustomerDialled,
     Disposition,
     NotificationCallEnded,
@@ -150,6 +151,14 @@ class Dialer:
                                      holidays=self._holidays, default_zone=self._zone)
         return (await self._place_claims([claim], agent_interface=agent.interface or ""))[0]
 
+    async def dial_now(self, agent: callbacks.Agent, e164: str | None, **about: Any) -> str:
+        """Click-to-dial: the agent's phone rings first, then the customer is dialled with the hotline's
+        caller ID (``hotline-dial``); ``about``: name, customer_id, ticket_id, call_id (``CallbackError``
+        says why not). What became of the Originate, as :meth:`call_now`."""
+        claim = await self._db.write(callbacks.dial, agent, e164=e164, now=self._clock(), holidays=self._holidays,
+                                     default_zone=self._zone, language=self._language, **about)
+        return (await self._place_claims([claim], agent_interface=agent.interface or ""))[0]
+
     async def _place_claims(self, claims: list[Claim], *, agent_interface: str = "") -> list[str]:
         """Place each claim once: sent ones are marked dialled; never sent: released; refused: failed;
         unknown (the connection went with the Originate on the wire): left for a person."""
@@ -206,5 +215,8 @@ class Dialer:
                 events.append(NotificationCallEnded(self._clock().timestamp(), moved["notification_id"],
                                                     moved["attempt"], moved["outcome"], moved["outcome"] == ANSWERED,
                                                     moved["state"] != "pending"))
+            if moved.get("ticket_id") is not None and moved.get("call_id"):  # the call joins its ticket
+                events.append(CampaignCallPlaced(self._clock().timestamp(), moved["call_id"], moved["ticket_id"],
+                                                 moved.get("by", "")))
         if events and self._publish is not None:
             await self._publish(events)

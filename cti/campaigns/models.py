@@ -19,7 +19,8 @@ KINDS = ("callback", "survey", "notification", "list")
 STATES = ("draft", "running", "paused", "finished")
 CONTACT_STATES = ("pending", "dialling", "done", "exhausted", "unknown", "do_not_call", "cancelled", "assigned")
 FEEDS = ("", "abandoned", "scheduled", "resolved", "notifications")  # what fills a campaign by itself
-SOURCES = ("abandoned", "agent", "resolved", "notification", "import", "manual")  # where a contact came from
+# where a contact came from; "dial": an agent's click-to-dial
+SOURCES = ("abandoned", "agent", "dial", "resolved", "notification", "import", "manual")
 # The lines a campaign is using: its concurrency is counted from these. ``reported``: an IVR reported the
 # outcome (a rating, a notice heard) but the call goes on (the goodbye prompt, a transfer to an agent).
 BUSY_ATTEMPTS = ("claimed", "dialled", "reported")

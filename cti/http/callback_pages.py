@@ -148,3 +148,35 @@ async def call_now(request: web.Request) -> web.StreamResponse:
                                  status=CALL_RESULTS.get(result, 502))
     await flash_text(request, message, kind="ok" if result == "sent" else "error")
     raise web.HTTPSeeOther("/callbacks")
+
+
+@allow(STAFF)
+async def dial(request: web.Request) -> web.StreamResponse:
+    """Click-to-dial from a customer, a ticket or a call-log row: ``number`` (any written form), and what
+    the call is about (``customer``, ``ticket``, ``call``: ids). The agent's phone rings first."""
+    form = await request.post()
+    try:
+        about = {"customer_id": _id(form.get("customer")), "ticket_id": _id(form.get("ticket")),
+                 "call_id": str(form.get("call") or "")[:64], "name": str(form.get("name") or "")[:200]}
+    except ValueError:
+        return await _refused(request, CallbackError("bad_request"))
+    e164 = request.app[keys.SERVICE].normalise(str(form.get("number") or "")[:40]).e164
+    try:
+        result = await request.app[keys.SERVICE].dialer.dial_now(agent_of(request), e164, **about)
+    except CallbackError as refused:
+        return await _refused(request, refused)
+    message = tr(request, f"callback.call.{result}")
+    if wants_json(request):
+        return web.json_response({"ok": result == "sent", "result": result, "message": message},
+                                 status=CALL_RESULTS.get(result, 502))
+    await flash_text(request, message, kind="ok" if result == "sent" else "error")
+    raise web.HTTPSeeOther("/callbacks")
+
+
+def _id(value: object) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 12:
+        raise ValueError(text)
+    return int(text)

@@ -83,6 +83,8 @@ def why(lang: str, source: str, reason: str, data: Mapping[str, Any], *, campaig
             return t("callback.why.abandoned_short")
         return t("callback.why.abandoned", queue=queue, waited=waited) if queue else \
             t("callback.why.abandoned_noqueue", waited=waited)
+    if source == "dial":
+        return t("callback.why.dial", name=by_name or str(data.get("scheduled_by", "")) or "?")
     if source == "agent":
         name = by_name or str(data.get("scheduled_by", "")) or "?"
         return t("callback.why.agent", name=name, reason=reason) if reason else t("callback.why.agent_plain", name=name)

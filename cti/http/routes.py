@@ -131,6 +131,7 @@ def setup_web(app: web.Application) -> None:
         web.get("/callbacks/new", callback_forms.new_form, name="callback_new"),
         web.post("/callbacks/new", callback_forms.create),
         web.post(r"/callbacks/{id:\d+}/call", callback_pages.call_now),
+        web.post("/dial", callback_pages.dial),
         web.post(r"/callbacks/{id:\d+}/done", callback_pages.done),
         web.post(r"/callbacks/{id:\d+}/cancel", callback_pages.cancel),
         web.post(r"/followups/{id:\d+}", followup_pages.answer),

@@ -2,6 +2,8 @@
 
 * An automatic notification call's attempt is counted on the ticket's notification item, which is
   done once the customer heard the message (:class:`~cti.events.NotificationCallEnded`).
+* A campaign's call about a ticket (a callback, a click-to-dial) is linked to it once the customer's line
+  was dialled (:class:`~cti.events.CampaignCallPlaced`), not as a repeat call.
 * A satisfaction rating of 1 or 2 opens a complaint about the rated ticket (:class:`~cti.events.SurveyRated`),
   at high priority, under the complaint's promises and escalation rules like any other; once per
   rating (its ``external_ref`` is the rating's).
@@ -15,7 +17,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cti.events import NotificationCallEnded, SurveyRated
+from cti.events import CampaignCallPlaced, NotificationCallEnded, SurveyRated
+from cti.logs import clean
 from cti.store import Database
 from cti.tickets.desk import TicketDesk
 from cti.tickets.models import Ticket
@@ -59,6 +62,15 @@ class CampaignResults:
                 await self._notification(event)
             elif kind is SurveyRated and event.rating <= UNHAPPY:
                 await self._complaint(event)
+            elif kind is CampaignCallPlaced:
+                await self._link(event)
+
+    async def _link(self, placed: CampaignCallPlaced) -> None:
+        actor = Actor(placed.by, "agent") if placed.by else CAMPAIGNS
+        try:
+            await self._desk.link_call(placed.ticket_id, placed.call_id, actor, repeat=False)
+        except TicketError as exc:  # the ticket is gone
+            log.info("tickets: call %s not linked to ticket %s (%s)", clean(placed.call_id), placed.ticket_id, exc)
 
     async def _notification(self, ended: NotificationCallEnded) -> None:
         note = f"自动通知电话 / automatic call #{ended.attempt}: {ended.outcome}"

@@ -115,15 +115,17 @@ class TicketDesk:
         now, promises = self.clock(), await self.promises()
         await self._run(lambda s: (None, service.record_contact(s, ticket_id, actor, note, now=now, promises=promises)))
 
-    async def link_call(self, ticket_id: int, call_id: str, actor: Actor, *, move_from: int | None = None) -> bool:
-        """Link a call (from the pop: the agent chose this ticket); ``move_from`` undoes the automatic link."""
+    async def link_call(self, ticket_id: int, call_id: str, actor: Actor, *, move_from: int | None = None,
+                        repeat: bool = True) -> bool:
+        """Link a call (from the pop: the agent chose this ticket); ``move_from`` undoes the automatic link;
+        ``repeat=False``: a call we made about the ticket, not the customer calling again."""
         now = self.clock()
 
         def work(session: Session) -> tuple[bool, list[Any]]:
             if move_from is not None and move_from != ticket_id:
                 service.unlink_call(session, move_from, call_id, actor, now=now)
             linked = service.link_call(session, ticket_id, call_id, actor, now=now)
-            return linked, [service.linked_event(session, ticket_id, call_id, now=now)] if linked else []
+            return linked, [service.linked_event(session, ticket_id, call_id, now=now, repeat=repeat)] if linked else []
 
         return await self._run(work)
 

@@ -127,6 +127,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/callbacks/{id}/done"): STAFF,
     ("POST", "/callbacks/{id}/cancel"): STAFF,
     ("POST", "/followups/{id}"): STAFF,
+    ("POST", "/dial"): STAFF,
     ("POST", "/campaigns/{id}/contacts/{contact_id}/assign"): SUPERVISORS,
     ("GET", "/wallboard"): SUPERVISORS,
     ("GET", "/wallboard/ws"): SUPERVISORS,

@@ -18,6 +18,7 @@ export function why(t, o) {
     return o.queue ? t("callback.why.abandoned", { queue: o.queue, waited: o.waited })
       : t("callback.why.abandoned_noqueue", { waited: o.waited });
   }
+  if (o.source === "dial") return t("callback.why.dial", { name: o.scheduled_by_name || o.scheduled_by || "?" });
   if (o.source === "agent") {
     var name = o.scheduled_by_name || o.scheduled_by || "?";
     return reason ? t("callback.why.agent", { name: name, reason: reason }) : t("callback.why.agent_plain", { name: name });
