@@ -211,7 +211,8 @@ class Service:
         self.board.on_agents = self.agent_news.send
         self.scheduler.every("agent_news", AGENT_NEWS_SECONDS, self.agent_news.refresh)
         members = PbxMembers(lambda: getattr(self.bridge, "gateway", None))
-        self.control = AgentControl(self.db, members, self.settings.pause_reasons, WRAP_UP_REASON)
+        self.control = AgentControl(self.db, members, self.settings.pause_reasons, WRAP_UP_REASON,
+                                    unit_of=self.board.unit_of_phone)
         self.wrap_up = WrapUp(members, self.board.floor, self.settings.wrap_up_seconds, WRAP_UP_REASON, time.time)
         if self.settings.wrap_up_seconds:
             self.bus.subscribe("wrap_up", self.wrap_up.handle_batch, batch_max=POP_BATCH_MAX)

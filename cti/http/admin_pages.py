@@ -13,6 +13,7 @@ from aiohttp_session import get_session
 from cti.http import keys
 from cti.http.auth import ADMINS, allow
 from cti.http.templating import USER_KEY, render
+from cti.org import service as org
 from cti.users import service as users
 from cti.users.models import User
 
@@ -26,6 +27,7 @@ async def users_page(request: web.Request) -> web.StreamResponse:
     done = (await get_session(request)).pop("admin_done", None) or {}  # what the last action did, said once
     context = {
         "rows": rows,
+        "units": await request.app[keys.DB].read(org.units),
         "nav": "settings",
         "done": done.get("what", ""),
         "done_user": done.get("user", ""),

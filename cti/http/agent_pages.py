@@ -14,20 +14,21 @@ from aiohttp import web
 from cti.http import keys
 from cti.http.auth import STAFF, allow
 from cti.http.i18n import translate
+from cti.http.org_support import scope_of
 from cti.http.templating import LANG_KEY, USER_KEY
 from cti.supervision.control import Actor, ControlError, PbxRefused, PbxUnavailable
 
 STATUS = {"not_allowed": 403, "unknown_reason": 400, "no_queue": 400, "no_phone": 400}
 
 
-def _actor(request: web.Request) -> Actor:
+async def _actor(request: web.Request) -> Actor:
     user = request[USER_KEY]
-    return Actor(user.username, user.role, user.interface)
+    return Actor(user.username, user.role, user.interface, await scope_of(request))
 
 
 async def _act(request: web.Request, action: str) -> web.Response:
     form = await request.post()
-    actor, service = _actor(request), request.app[keys.SERVICE]
+    actor, service = await _actor(request), request.app[keys.SERVICE]
     interface = str(form.get("interface") or actor.interface or "")
     queue, reason = str(form.get("queue") or ""), str(form.get("reason") or "")
     control, lang = service.control, request[LANG_KEY]

@@ -8,8 +8,8 @@ from aiohttp import web
 from cti.http import (
     admin_pages, agent_pages, auth, calendar_admin, call_pages, callback_forms, callback_pages, campaign_forms,
     campaign_import, campaign_pages, console, customer_pages, dispatch_admin, dispatch_pages, dnc_pages,
-    escalation_pages, followup_pages, keys, middleware, push, queue_rules_admin, security, sla_admin, status,
-    templating, ticket_actions, ticket_export, ticket_forms, ticket_pages, wallboard_pages, work_pages,
+    escalation_pages, followup_pages, keys, middleware, org_admin, push, queue_rules_admin, security, sla_admin,
+    status, templating, ticket_actions, ticket_export, ticket_forms, ticket_pages, wallboard_pages, work_pages,
 )
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
@@ -98,6 +98,14 @@ def setup_web(app: web.Application) -> None:
         web.get("/admin/queue-rules", queue_rules_admin.queue_rules_page, name="admin_queue_rules"),
         web.post("/admin/queue-rules", queue_rules_admin.save_queue_rule),
         web.post(r"/admin/queue-rules/{id:\d+}/delete", queue_rules_admin.delete_queue_rule),
+    ])
+    app.router.add_routes([  # the organisation tree and the queues' wallboard settings (cti.org, cti.supervision)
+        web.get("/admin/org", org_admin.org_page, name="admin_org"),
+        web.post("/admin/org", org_admin.save_unit),
+        web.post(r"/admin/org/{id:\d+}/delete", org_admin.delete_unit),
+        web.post(r"/admin/users/{id:\d+}/unit", org_admin.place_user),
+        web.get("/admin/queues", org_admin.queues_page, name="admin_queues"),
+        web.post("/admin/queues", org_admin.save_queue),
     ])
     app.router.add_routes([  # outbound campaigns and the do-not-call list: supervisors, managers, admins
         web.get("/campaigns", campaign_pages.campaign_list, name="campaigns"),

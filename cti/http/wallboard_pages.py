@@ -16,6 +16,7 @@ from aiohttp import WSMsgType, web
 
 from cti.http import keys
 from cti.http.auth import SUPERVISORS, allow
+from cti.http.org_support import scope_of
 from cti.http.push import CLOSE_LOGIN, CLOSE_RECONNECT, HEARTBEAT, PUSH_SESSIONS
 from cti.http.security import same_origin
 from cti.http.sessions import COOKIE
@@ -45,7 +46,7 @@ async def wallboard_ws(request: web.Request) -> web.StreamResponse:
         raise web.HTTPServiceUnavailable()
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT * 2, max_msg_size=4096)
     await ws.prepare(request)
-    screen, snapshot = board.watch(None)
+    screen, snapshot = board.watch(await scope_of(request))
     sessions = request.app[PUSH_SESSIONS]
     sessions.add(screen, request.cookies.get(COOKIE, ""))  # type: ignore[arg-type]
     sender = asyncio.create_task(_pump(ws, screen, snapshot), name="wallboard:ws")

@@ -4,6 +4,8 @@ from cti.audit.models import AuditEntry
 from cti.campaigns.models import Campaign, CampaignAttempt, CampaignContact, DoNotCall
 from cti.calls.models import Call, CallAgentLeg
 from cti.customers.models import Customer, CustomerPhone, Product
+from cti.org.models import OrgUnit
+from cti.supervision.models import QueueSetting
 from cti.dispatch.models import CompletionPart, CompletionReport, Engineer, ServiceOutlet, ServiceRegion
 from cti.store.base import Base
 from cti.store.secrets import AppSecret
@@ -27,7 +29,8 @@ from cti.users.models import User, WebSession
 __all__ = [
     "AppSecret", "AuditEntry", "Base", "BusinessCalendarRow", "CalendarDay", "Call", "CallAgentLeg", "Campaign",
     "CampaignAttempt", "CampaignContact", "CompletionPart", "DoNotCall",
-    "CompletionReport", "Customer", "CustomerPhone", "Engineer", "Escalation", "Product", "QueueTicketRule",
+    "CompletionReport", "Customer", "CustomerPhone", "Engineer", "Escalation", "OrgUnit", "Product", "QueueSetting",
+    "QueueTicketRule",
     "ServiceOutlet", "ServiceRegion", "SlaClock", "SlaPolicy", "Ticket", "TicketCall", "TicketCounter", "TicketEvent",
     "TicketNotification", "TicketSearch", "User", "WebSession", "WebhookDelivery",
 ]

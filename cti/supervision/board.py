@@ -25,10 +25,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cti.calls import queries as call_queries
+from cti.org import service as org
+from cti.org.tree import EVERYTHING, Scope
 from cti.campaigns import callbacks, surveys
 from cti.events import CallEnded, CallQueued
 from cti.supervision.live import CALLS, AgentLive, Floor, LiveCall
 from cti.supervision.metrics import Figures, QueueCall, csat
+from cti.supervision import queue_settings
 from cti.supervision.targets import Targets, grades
 from cti.supervision.today import Today
 from cti.tasks import cancel_and_wait
@@ -41,23 +44,18 @@ COUNTS_SECONDS = 15.0
 CALLS_SHOWN = 100  # the calls in progress a screen lists (the longest-waiting first)
 CALLBACK_OVERDUE = dt.timedelta(minutes=30)  # a due callback not made after this is overdue
 HOTLINE = "hotline"  # the key of the hotline-wide strip among the changed keys
+DEFAULT_TARGETS = Targets()
 STATES = ("available", "ringing", "on_call", "wrap_up", "paused", "unavailable")
 
 
 class Screen:
     """One browser showing the wallboard: the newest value of each changed row, until it takes them."""
 
-    def __init__(self, queues: frozenset[str] | None) -> None:
-        self.queues = queues  # None: every queue
+    def __init__(self, scope: Scope = EVERYTHING) -> None:
+        self.scope = scope  # the branch and below of the person watching (cti.org)
         self.ended: str | None = None
         self._pending: dict[str, Any] = {}
         self._ready = asyncio.Event()
-
-    def sees_queue(self, queue: str) -> bool:
-        return self.queues is None or queue in self.queues
-
-    def sees_agent(self, queues: Iterable[str]) -> bool:
-        return self.queues is None or any(q in self.queues for q in queues)
 
     def offer(self, update: dict[str, Any]) -> None:
         for section in ("queues", "agents"):
@@ -86,14 +84,14 @@ class Screen:
 
 class Board:
     def __init__(self, db: Any, zone: ZoneInfo, *, window: dt.timedelta | None = None,
-                 targets: Callable[[str], Targets] = lambda queue: Targets(),
                  clock: Callable[[], float] = time.time) -> None:
         self._db = db
         self.zone = zone
-        self.targets = targets
         self.clock = clock
         self.floor = Floor()
-        self.today = Today(zone, window, thresholds=lambda queue: targets(queue).thresholds)
+        self.today = Today(zone, window, thresholds=lambda queue: self.targets(queue).thresholds)
+        self.settings: dict[str, Any] = {"targets": {}, "labels": {}, "units": {}}  # per queue (queue_settings)
+        self.phones: dict[str, int | None] = {}  # a login's phone -> the unit its person sits in
         self.hotline: dict[str, Any] = {}
         self.screens: set[Screen] = set()
         self._open: dict[str, float] = {}  # calls offered to a queue and not ended: call id -> offered at
@@ -102,19 +100,18 @@ class Board:
         self.flushes = 0
         self.on_agents: Callable[[dict[str, dict[str, Any] | None]], None] | None = None  # agents' own consoles
 
+    def targets(self, queue: str) -> Targets:
+        return self.settings["targets"].get(queue) or DEFAULT_TARGETS
+
+    def unit_of_phone(self, interface: str) -> int | None:
+        return self.phones.get(interface)
+
     # -- life ------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Fill today from the call log (before the PBX's events flow), then flush on a timer."""
-        now = self.clock()
-        since = dt.datetime.fromtimestamp(self.today.period_start(now), dt.UTC)
-        try:
-            rows = await self._db.read(call_queries.queue_calls_since, since)
-        except Exception:  # the database is away: the figures start from now
-            log.warning("wallboard: could not read today's calls; counting from now", exc_info=True)
-            rows = []
-        self.today.load(self._loaded(rows), now)
         await self.refresh_counts()
+        await self._load_today()
         self._flusher = asyncio.create_task(self._flush_every(FLUSH_SECONDS), name="wallboard:flush")
 
     async def stop(self) -> None:
@@ -122,6 +119,17 @@ class Board:
             await cancel_and_wait(self._flusher)
         for screen in list(self.screens):
             screen.end("stop")
+
+    async def _load_today(self) -> None:
+        now = self.clock()
+        since = dt.datetime.fromtimestamp(self.today.period_start(now), dt.UTC)
+        try:
+            rows = await self._db.read(call_queries.queue_calls_since, since)
+        except Exception:  # the database is away: the figures start from now
+            log.warning("wallboard: could not read today's calls; counting from now", exc_info=True)
+            rows = []
+        self._open.clear()
+        self.today.load(self._loaded(rows), now)
 
     def _loaded(self, rows: Iterable[Any]) -> Iterable[QueueCall]:
         for call_id, queue, offered_at, disposition, wait, talk, answered_by in rows:
@@ -159,37 +167,55 @@ class Board:
         self._dirty |= self.today.settle(offered, call)
 
     async def refresh_counts(self) -> None:
-        """The hotline's open work and today's ratings, from the tables (a scheduler job)."""
+        """The hotline's open work, today's ratings, the queues' settings and where the people sit, from the
+        tables (a scheduler job); a queue's measuring thresholds changed: today's figures are counted again."""
         now = self.clock()
         since = dt.datetime.fromtimestamp(self.today.period_start(now), dt.UTC)
         try:
-            counts = await self._db.read(_hotline_counts, dt.datetime.fromtimestamp(now, dt.UTC), since)
+            counts, settings, phones = await self._db.read(_floor_tables, dt.datetime.fromtimestamp(now, dt.UTC), since)
         except Exception:
             log.warning("wallboard: could not read the hotline's open work", exc_info=True)
             return
         if counts != self.hotline:
             self.hotline = counts
             self._dirty.add(HOTLINE)
+        measured = {q: t.thresholds for q, t in self.settings["targets"].items()}
+        if settings != self.settings or phones != self.phones:
+            self.settings, self.phones = settings, phones
+            self._dirty |= {f"queue:{q}" for q in self.all_queues()} | {f"agent:{i}" for i in self.floor.agents}
+        if self._flusher is not None and measured != {q: t.thresholds for q, t in settings["targets"].items()}:
+            await self._load_today()
 
     # -- screens ---------------------------------------------------------------------------------------
 
-    def watch(self, queues: frozenset[str] | None = None) -> tuple[Screen, dict[str, Any]]:
+    def watch(self, scope: Scope = EVERYTHING) -> tuple[Screen, dict[str, Any]]:
         """A new screen and everything it shows now (its first message)."""
-        screen = Screen(queues)
+        screen = Screen(scope)
         self.screens.add(screen)
         return screen, self.snapshot(screen)
 
     def unwatch(self, screen: Screen) -> None:
         self.screens.discard(screen)
 
+    def all_queues(self) -> set[str]:
+        return set(self.floor.queued) | set(self.today.queues) | {
+            q for agent in self.floor.agents.values() for q in agent.queues}
+
+    def sees_queue(self, screen: Screen, queue: str) -> bool:
+        return screen.scope.covers(self.settings["units"].get(queue))
+
+    def sees_agent(self, screen: Screen, interface: str, queues: Iterable[str]) -> bool:
+        """A person's phone by where they sit; a phone no login is bound to by its queues."""
+        if interface in self.phones:
+            return screen.scope.covers(self.phones[interface])
+        return any(self.sees_queue(screen, q) for q in queues)
+
     def snapshot(self, screen: Screen) -> dict[str, Any]:
         now = self.clock()
-        queues = set(self.floor.queued) | set(self.today.queues) | {
-            q for agent in self.floor.agents.values() for q in agent.queues}
         return {"now": now,
-                "queues": {q: self._queue_row(q, now) for q in sorted(queues) if screen.sees_queue(q)},
+                "queues": {q: self._queue_row(q, now) for q in sorted(self.all_queues()) if self.sees_queue(screen, q)},
                 "agents": {i: self._agent_row(a) for i, a in sorted(self.floor.agents.items())
-                           if screen.sees_agent(a.queues)},
+                           if self.sees_agent(screen, i, a.queues)},
                 "calls": self._calls(screen), HOTLINE: self.hotline}
 
     async def _flush_every(self, seconds: float) -> None:
@@ -216,9 +242,9 @@ class Board:
             self.on_agents(rows["agents"])
         for screen in list(self.screens):
             update: dict[str, Any] = {"now": now,
-                                      "queues": {q: r for q, r in rows["queues"].items() if screen.sees_queue(q)},
+                                      "queues": {q: r for q, r in rows["queues"].items() if self.sees_queue(screen, q)},
                                       "agents": {i: r for i, r in rows["agents"].items()
-                                                 if screen.sees_agent(r["queues"] if r else queues)}}
+                                                 if self.sees_agent(screen, i, r["queues"] if r else queues)}}
             if CALLS in dirty:
                 update["calls"] = self._calls(screen)
             if HOTLINE in dirty:
@@ -245,7 +271,7 @@ class Board:
         states = {state: sum(a.state == state for a in members) for state in STATES}
         values = _figure_values(figures)
         values.update(waiting=self.floor.waiting(queue), longest_wait=None if oldest is None else now - oldest)
-        return {"name": queue, "waiting": values["waiting"], "oldest": oldest, "logged_in": len(members),
+        return {"name": queue, "label": self.settings["labels"].get(queue, ""), "waiting": values["waiting"], "oldest": oldest, "logged_in": len(members),
                 "states": states, **{k: v for k, v in values.items() if k not in ("waiting", "longest_wait")},
                 "grades": grades(self.targets(queue), values), "limits": _limits(self.targets(queue))}
 
@@ -262,8 +288,8 @@ class Board:
                 "call": _call_row(call) if call is not None else None}
 
     def _calls(self, screen: Screen) -> dict[str, Any]:
-        mine = [c for c in self.floor.calls.values() if screen.sees_queue(c.queue)
-                or (c.agent and screen.sees_agent(self._queues_of(c.agent)))]
+        mine = [c for c in self.floor.calls.values() if (c.queue and self.sees_queue(screen, c.queue))
+                or (c.agent and self.sees_agent(screen, c.agent, self._queues_of(c.agent)))]
         mine.sort(key=lambda c: c.since)
         return {"total": len(mine), "list": [_call_row(c) for c in mine[:CALLS_SHOWN]]}
 
@@ -285,6 +311,11 @@ def _limits(t: Targets) -> dict[str, Any]:
 def _call_row(c: LiveCall) -> dict[str, Any]:
     return {"id": c.call_id, "queue": c.queue, "caller_num": c.caller_num, "caller_name": c.caller_name,
             "since": c.since, "answered_at": c.answered_at, "agent": c.agent, "wait": c.wait}
+
+
+def _floor_tables(session: Any, now: dt.datetime, since: dt.datetime) -> tuple[dict, dict, dict]:
+    """One read: the hotline's open work, the queues' settings, the people's phones and branches."""
+    return _hotline_counts(session, now, since), queue_settings.floor_settings(session), org.phones_placed(session)
 
 
 def _hotline_counts(session: Any, now: dt.datetime, since: dt.datetime) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Agents and the PBX: log in to and out of queues, pause with a reason, resume — from the console.
 
-An agent acts on their own phone; a supervisor (manager, admin) on anyone's their scope covers
-(:func:`may_control`). Each action is one AMI action (``QueueAdd``, ``QueueRemove``, ``QueuePause``
+An agent acts on their own phone; a supervisor (manager, admin) on the phones of the people in their
+branch and below (:func:`may_control`; a phone no login is bound to belongs to the head office). Each action is one AMI action (``QueueAdd``, ``QueueRemove``, ``QueuePause``
 with ``Reason``) through a :class:`Pbx` port (``cti/app.py`` adapts the AMI gateway to it; this package
 does not import ``cti.ami``), and each is audited with who, what, on whom and what the PBX answered.
 The console does not change the floor itself: the PBX's events (``QueueMemberPause``, ``…Added``,
@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from cti.audit import record
 from cti.events import CallEnded
+from cti.org.tree import EVERYTHING, Scope
 from cti.supervision.live import Floor
 
 log = logging.getLogger(__name__)
@@ -57,19 +58,22 @@ class Actor:
     username: str
     role: str
     interface: str | None  # the phone the login is bound to
+    scope: Scope = EVERYTHING  # their branch and below (cti.org)
 
 
-def may_control(actor: Actor, interface: str, scope: Callable[[str], bool] = lambda interface: True) -> bool:
-    """An agent their own phone; a supervisor, manager or admin any phone within ``scope``."""
+def may_control(actor: Actor, interface: str, unit_of: Callable[[str], int | None]) -> bool:
+    """An agent their own phone; a supervisor, manager or admin a phone whose person sits in their scope."""
     if actor.interface and actor.interface == interface:
         return True
-    return actor.role in SUPERVISING and scope(interface)
+    return actor.role in SUPERVISING and actor.scope.covers(unit_of(interface))
 
 
 class AgentControl:
-    def __init__(self, db: Any, pbx: Pbx, reasons: Sequence[str], wrap_up_reason: str) -> None:
+    def __init__(self, db: Any, pbx: Pbx, reasons: Sequence[str], wrap_up_reason: str,
+                 unit_of: Callable[[str], int | None] = lambda interface: None) -> None:
         self._db = db
         self._pbx = pbx
+        self._unit_of = unit_of  # the unit of the person a phone belongs to
         self.reasons = tuple(reasons)
         self.wrap_up_reason = wrap_up_reason
 
@@ -105,7 +109,7 @@ class AgentControl:
     def _check(self, actor: Actor, interface: str) -> None:
         if not interface:
             raise ControlError("no_phone")
-        if not may_control(actor, interface):
+        if not may_control(actor, interface, self._unit_of):
             raise ControlError("not_allowed")
 
     async def _run(self, actor: Actor, action: str, interface: str, what: dict[str, Any], sent: Any) -> None:

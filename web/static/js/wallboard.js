@@ -47,7 +47,9 @@ function start(root) {
     tile.setAttribute("data-queue", q.name);
     testid(tile, "wb-queue");
     var head = el("header", "wb-queue-head");
-    head.appendChild(el("h2", "wb-queue-name", q.name));
+    var title = el("h2", "wb-queue-name", q.label || q.name);
+    if (q.label) title.appendChild(el("span", "wb-queue-id mono", " " + q.name));
+    head.appendChild(title);
     head.appendChild(el("span", "muted small", t("wallboard.logged_in", { n: q.logged_in })));
     tile.appendChild(head);
 
