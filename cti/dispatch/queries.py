@@ -216,3 +216,16 @@ def reviews(session: Session, *, zone: dt.tzinfo) -> list[dict[str, Any]]:
         "arrived_at": r.arrived_at.astimezone(zone) if r.arrived_at else None,
         "completed_at": r.completed_at.astimezone(zone), "total": r.labour_charge + r.parts_charge,
     } for r in reports]
+
+
+def due_today(session: Session, engineer_id: int, *, now: dt.datetime, zone: dt.tzinfo) -> int:
+    """An engineer's jobs for today: on site now, and appointments today or overdue."""
+    jobs = work_list(session, engineer_id, now=now, zone=zone)
+    return len(jobs["on_site"]) + len(jobs["today"])
+
+
+def review_count(session: Session) -> int:
+    """Completion reports (完工单) waiting for a supervisor's review."""
+    return session.scalar(select(func.count()).select_from(CompletionReport).join(
+        Ticket, Ticket.id == CompletionReport.ticket_id).where(
+        CompletionReport.review == "pending", Ticket.state == "completed")) or 0

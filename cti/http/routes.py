@@ -38,6 +38,7 @@ def setup_web(app: web.Application) -> None:
         web.post("/language", auth.set_language, name="language"),
         web.get("/", console.console, name="console"),
         web.get("/api/me", console.me),
+        web.get("/api/todo", console.todo_api),
         web.get("/ws", push.websocket, name="ws"),
         web.get("/customers", customer_pages.search, name="customers"),
         web.get("/customers/new", customer_pages.new_form, name="customer_new"),

@@ -187,9 +187,10 @@ def open_ones(session: Session, limit: int = LIST_LIMIT) -> list[dict[str, Any]]
             for r in _rows(session, Escalation.acknowledged_at.is_(None), limit=limit)]
 
 
-def open_count(session: Session) -> int:
-    """How many escalations wait for an acknowledgement."""
-    return session.scalar(select(func.count()).select_from(Escalation).where(Escalation.acknowledged_at.is_(None))) or 0
+def open_count(session: Session, levels: tuple[int, ...] = (1, 2)) -> int:
+    """How many escalations (of these levels) wait for an acknowledgement."""
+    return session.scalar(select(func.count()).select_from(Escalation).where(
+        Escalation.acknowledged_at.is_(None), Escalation.level.in_(levels))) or 0
 
 
 class EscalationEngine:

@@ -213,3 +213,14 @@ def promise_counts(session: Session) -> dict[str, int]:
     counts = {"at_risk": 0, "breached": 0}
     counts.update({status: n for status, n in rows})
     return counts
+
+
+def waiting_on(session: Session, user_id: int) -> dict[str, int]:
+    """What an agent owes on their tickets: the open ones given to them (and of those, the ones whose
+    promise is at risk or broken), and the customer notifications still to make on them."""
+    mine = (Ticket.assignee_id == user_id, Ticket.is_open.is_(True))
+    rows = dict(session.execute(select(Ticket.sla_status, func.count()).where(*mine).group_by(Ticket.sla_status)).all())
+    owed = session.scalar(select(func.count()).select_from(TicketNotification).join(
+        Ticket, Ticket.id == TicketNotification.ticket_id).where(*mine, TicketNotification.state == "pending")) or 0
+    return {"tickets": sum(rows.values()), "tickets_late": rows.get("at_risk", 0) + rows.get("breached", 0),
+            "notifications": owed}

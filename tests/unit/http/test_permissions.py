@@ -35,6 +35,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/language"): ALL,
     ("GET", "/"): USERS,  # an engineer is sent on to /work
     ("GET", "/api/me"): USERS,
+    ("GET", "/api/todo"): USERS,
     ("GET", "/ws"): USERS,
     ("GET", "/customers"): STAFF,
     ("GET", "/customers/new"): STAFF,
