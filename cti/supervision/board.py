@@ -3,10 +3,11 @@
 * A bus subscriber (:meth:`Board.handle_batch`) feeds every event to the pure reducer
   (:class:`~cti.supervision.live.Floor`: calls waiting, agents' states, calls in progress) and to
   today's counters (:class:`~cti.supervision.today.Today`), and collects what changed.
-* Every ``FLUSH_SECONDS`` (a quarter of a second) what changed since the last flush is rendered once
-  and offered to each screen (:class:`Screen`), filtered by what its user may see; a screen keeps only
-  the newest value of each row until its browser takes it, so 200 calls a second cost a browser four
-  small messages a second, whatever the load (docs/PERFORMANCE.md, ``bench/wallboard.py``).
+* What changed is rendered once and offered to each screen (:class:`Screen`), filtered by what its
+  user may see: at once when the floor was quiet, then at most every ``FLUSH_SECONDS`` (a fifth of a
+  second); a screen keeps only the newest value of each row until its browser takes it, so 200 calls a
+  second cost a browser five messages a second whatever the load, and a quiet floor nothing
+  (docs/PERFORMANCE.md, ``bench/wallboard.py``).
 * Every ``COUNTS_SECONDS`` the hotline's open work is read from the tables: callbacks due and
   overdue, tickets at risk or breached, open escalations, today's ratings (CSAT).
 
@@ -39,7 +40,7 @@ from cti.tickets import escalations
 from cti.tickets import queries as ticket_queries
 
 log = logging.getLogger(__name__)
-FLUSH_SECONDS = 0.25
+FLUSH_SECONDS = 0.2  # at most five updates a second per screen
 COUNTS_SECONDS = 15.0
 CALLS_SHOWN = 100  # the calls in progress a screen lists (the longest-waiting first)
 CALLBACK_OVERDUE = dt.timedelta(minutes=30)  # a due callback not made after this is overdue
@@ -96,6 +97,7 @@ class Board:
         self.screens: set[Screen] = set()
         self._open: dict[str, float] = {}  # calls offered to a queue and not ended: call id -> offered at
         self._dirty: set[str] = set()
+        self._wake = asyncio.Event()  # something is dirty: the flusher wakes
         self._flusher: asyncio.Task | None = None
         self.flushes = 0
         self.on_agents: Callable[[dict[str, dict[str, Any] | None]], None] | None = None  # agents' own consoles
@@ -149,6 +151,7 @@ class Board:
         for interface, queue, seconds in self.floor.wraps:
             self._dirty |= self.today.wrapped(interface, queue, seconds, self.clock())
         self.floor.wraps.clear()
+        self._mark(set())
 
     def _offered(self, e: CallQueued) -> None:
         if e.call_id not in self._open:  # once per call (a resync lists calls again)
@@ -176,13 +179,14 @@ class Board:
         except Exception:
             log.warning("wallboard: could not read the hotline's open work", exc_info=True)
             return
+        self._mark(self.today.roll(now))  # a new day on a quiet floor too
         if counts != self.hotline:
             self.hotline = counts
-            self._dirty.add(HOTLINE)
+            self._mark({HOTLINE})
         measured = {q: t.thresholds for q, t in self.settings["targets"].items()}
         if settings != self.settings or phones != self.phones:
             self.settings, self.phones = settings, phones
-            self._dirty |= {f"queue:{q}" for q in self.all_queues()} | {f"agent:{i}" for i in self.floor.agents}
+            self._mark({f"queue:{q}" for q in self.all_queues()} | {f"agent:{i}" for i in self.floor.agents})
         if self._flusher is not None and measured != {q: t.thresholds for q, t in settings["targets"].items()}:
             await self._load_today()
 
@@ -219,12 +223,23 @@ class Board:
                 "calls": self._calls(screen), HOTLINE: self.hotline}
 
     async def _flush_every(self, seconds: float) -> None:
+        """Flush as soon as something changed, then not again for ``seconds`` (what changes meanwhile goes
+        out together): an event on a quiet floor shows at once, a busy floor costs five updates a second,
+        an idle one nothing."""
         while True:
-            await asyncio.sleep(seconds)
+            await self._wake.wait()
+            self._wake.clear()
             try:
                 self.flush()
             except Exception:  # a bug must not stop the wallboard for good
                 log.exception("wallboard: a flush failed")
+            await asyncio.sleep(seconds)
+
+    def _mark(self, keys: set[str]) -> None:
+        """``keys`` changed (with whatever is dirty already): the flusher is woken."""
+        self._dirty |= keys
+        if self._dirty:
+            self._wake.set()
 
     def flush(self) -> None:
         """Offer every screen what changed since the last flush (one rendering for all of them)."""
