@@ -90,15 +90,17 @@ def dial(session: Session, agent: Agent, *, e164: str | None, now: dt.datetime, 
          default_zone: str, name: str = "", customer_id: int | None = None, ticket_id: int | None = None,
          call_id: str = "", language: str = "zh") -> Claim:
     """Click-to-dial: the agent calls a customer now from their phone. A callback of their own, due now
-    (``source`` ``dial``), claimed in the same transaction: it is made once, under the do-not-call list,
-    the calling window and the lines of the callbacks campaign, and it is logged and linked like one;
-    refused (``CallbackError``), nothing is left behind."""
+    (``source`` ``dial``), claimed in the same transaction: it is made once, under the do-not-call list
+    and the lines of the callbacks campaign, and it is logged and linked like one; refused
+    (``CallbackError``), nothing is left behind. The campaign's calling hours do not hold a call a person
+    decided to make (the agent sees the time; a scheduled callback waits for them)."""
     if not agent.interface:
         raise CallbackError("no_phone")
     contact_id = schedule(session, agent, e164=e164, at=now, owner_only=True, reason="", now=now, name=name,
                           customer_id=customer_id, ticket_id=ticket_id, call_id=call_id, language=language,
                           source="dial")
-    return claim_contact(session, contact_id, agent, now, holidays=holidays, default_zone=default_zone)
+    return claim_contact(session, contact_id, agent, now, holidays=holidays, default_zone=default_zone,
+                         in_window=False)
 
 
 def _linked_customer(session: Session, customer_id: int | None, ticket_id: int | None) -> int | None:
@@ -198,7 +200,8 @@ def _row(contact: CampaignContact, tickets: dict[int, str], now: dt.datetime) ->
 
 
 def claim_contact(session: Session, contact_id: int, agent: Agent, now: dt.datetime, *,
-                  holidays: HolidaySource | None, default_zone: str, claimer: str = CLAIMER) -> Claim:
+                  holidays: HolidaySource | None, default_zone: str, claimer: str = CLAIMER,
+                  in_window: bool = True) -> Claim:
     """An agent calls this callback now: claimed like the dialer claims (the campaign's row locked, its
     lines counted, the do-not-call list and the callee's calling window checked)."""
     if not agent.interface:
@@ -217,7 +220,7 @@ def claim_contact(session: Session, contact_id: int, agent: Agent, now: dt.datet
         raise CallbackError("do_not_call")
     zones = zones_of(contact.e164, default_zone)
     window = window_of(campaign, holidays)
-    if not window.is_open(now, zones):
+    if in_window and not window.is_open(now, zones):
         raise CallbackError("outside_window", opens=window.next_open(now, zones))
     busy = session.scalar(select(func.count()).select_from(CampaignAttempt).where(
         CampaignAttempt.campaign_id == campaign.id, IS_BUSY)) or 0

@@ -33,7 +33,9 @@ from cti.events import (
     AgentRinging,
     CallAnswered,
     CallEnded,
+    CallOffered,
     CallTransferred,
+    Direction,
     RingOutcome,
     TicketChanged,
     TicketOpened,
@@ -100,6 +102,7 @@ class PopService:
         self._language = language
         self._clock = clock
         self._calls: dict[str, _Call] = {}
+        self._outbound: set[str] = set()  # calls we placed (click-to-dial, callbacks) until they end
         self._directory: dict[str, list[tuple[int, str]]] = {}  # interface -> (user id, language)
         self._names: dict[str, str] = {}  # interface -> display name of its agent
         self._directory_at = -DIRECTORY_TTL
@@ -268,7 +271,12 @@ class PopService:
             data = {"call_id": event.call_id, "state": "transferred", "target": event.target}
             self._hub.send_many(pop.users, "call", data)
 
+    async def _offered(self, event: CallOffered) -> None:
+        if event.direction is Direction.OUTBOUND:
+            self._outbound.add(event.call_id)
+
     async def _ended(self, event: CallEnded) -> None:
+        self._outbound.discard(event.call_id)
         call = self._calls.pop(event.call_id, None)
         if call is None:
             return
@@ -304,6 +312,8 @@ class PopService:
         }
         if pop.by:
             message["by"] = pop.by
+        if call_id in self._outbound:
+            message["direction"] = "outbound"  # the agent's own call: "去电", not "来电"
         if call.origin is not None:
             message["origin"] = call.origin
         return message
@@ -361,6 +371,7 @@ class PopService:
         return self._directory
 
     _handlers: dict[type, Callable[[Any, Any], Awaitable[None]]] = {
+        CallOffered: _offered,
         AgentRinging: _ringing,
         CallAnswered: _answered,
         AgentRingEnded: _ring_ended,

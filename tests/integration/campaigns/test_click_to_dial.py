@@ -74,7 +74,8 @@ async def test_the_agents_phone_rings_first_then_the_customer_and_the_call_joins
     assert (originate["Channel"], originate["Context"], originate["Exten"]) == ("PJSIP/1001", "hotline-dial", ZHANG)
 
     pop = await next_of(ws, "pop")  # the agent's phone rings, showing who will be called
-    assert (pop["interface"], pop["state"], pop["caller"]["e164"]) == ("PJSIP/1001", "ringing", ZHANG)
+    assert (pop["interface"], pop["state"], pop["caller"]["e164"], pop["direction"]) == (
+        "PJSIP/1001", "ringing", ZHANG, "outbound")
     assert [c["name"] for c in pop["customers"]] == ["张三"]
     assert not [c for c in pbx.channels() if "carrier" in c["channel"]]  # the customer is not called yet
     await eventually(lambda: any("carrier" in c["channel"] for c in pbx.channels()), what="the customer dialled")

@@ -81,7 +81,7 @@ export function makeCards(options) {
     var ident = el("div", "pop-ident");
     var kicker = el("div", "pop-kicker");
     kicker.appendChild(el("span", "pop-icon"));
-    var bits = [t("pop.incoming")];
+    var bits = [t(pop.direction === "outbound" ? "pop.outgoing" : "pop.incoming")];
     if (pop.queue) bits.push(t("pop.queue", { queue: pop.queue }));
     if (clock(pop.at)) bits.push(clock(pop.at));
     kicker.appendChild(el("span", null, bits.join(" · ")));
