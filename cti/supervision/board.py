@@ -323,8 +323,13 @@ def _limits(t: Targets) -> dict[str, Any]:
     return {"longest_wait": list(t.longest_wait)}
 
 
+def _known(value: str) -> str:
+    """Asterisk's ``<unknown>`` is no number or name to show."""
+    return "" if value.strip().lower() in ("", "<unknown>", "unknown") else value
+
+
 def _call_row(c: LiveCall) -> dict[str, Any]:
-    return {"id": c.call_id, "queue": c.queue, "caller_num": c.caller_num, "caller_name": c.caller_name,
+    return {"id": c.call_id, "queue": c.queue, "caller_num": _known(c.caller_num), "caller_name": _known(c.caller_name),
             "since": c.since, "answered_at": c.answered_at, "agent": c.agent, "wait": c.wait}
 
 
