@@ -142,12 +142,7 @@ async def call_now(request: web.Request) -> web.StreamResponse:
         result = await request.app[keys.SERVICE].dialer.call_now(contact_id, agent)
     except CallbackError as refused:
         return await _refused(request, refused)
-    message = tr(request, f"callback.call.{result}")
-    if wants_json(request):
-        return web.json_response({"ok": result == "sent", "result": result, "message": message},
-                                 status=CALL_RESULTS.get(result, 502))
-    await flash_text(request, message, kind="ok" if result == "sent" else "error")
-    raise web.HTTPSeeOther("/callbacks")
+    return await _placed(request, result)
 
 
 @allow(STAFF)
@@ -165,6 +160,11 @@ async def dial(request: web.Request) -> web.StreamResponse:
         result = await request.app[keys.SERVICE].dialer.dial_now(agent_of(request), e164, **about)
     except CallbackError as refused:
         return await _refused(request, refused)
+    return await _placed(request, result)
+
+
+async def _placed(request: web.Request, result: str) -> web.Response:
+    """What became of the call (the dialer's word): JSON for the page's script, else said on the list."""
     message = tr(request, f"callback.call.{result}")
     if wants_json(request):
         return web.json_response({"ok": result == "sent", "result": result, "message": message},

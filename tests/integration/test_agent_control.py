@@ -11,30 +11,13 @@ from __future__ import annotations
 import pytest
 from ami_support import eventually, no_leaks  # noqa: F401  (fixtures)
 from sqlalchemy import select
-from web_support import PASSWORD, page_token, receive, start_web, stop_web
+from floor_support import linked, pbx  # noqa: F401  (fixture)
+from web_support import PASSWORD, page_token, receive, stop_web
 
 from cti.audit.models import AuditEntry
-from cti.http import keys
 from cti.users import service as users
-from pbxsim import SimConfig, Simulator, documented_classes
 
 pytestmark = pytest.mark.usefixtures("no_leaks")
-
-
-@pytest.fixture
-async def pbx(no_leaks):
-    simulator = Simulator(SimConfig(port=0, time_scale=0.05, **documented_classes()))
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-async def linked(db, pbx, **overrides):
-    web = await start_web(db, ami_port=pbx.port, ami_ping_interval=0.5, ami_reconnect_max=0.2, **overrides)
-    service = web.app[keys.SERVICE]
-    await eventually(lambda: service.bridge.state == "connected" and service.bridge.resyncs >= 1, what="PBX linked")
-    await eventually(lambda: "PJSIP/1002" in service.board.floor.agents, what="the floor from QueueStatus")
-    return web, service
 
 
 @pytest.fixture

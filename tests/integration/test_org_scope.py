@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import pytest
 from ami_support import eventually, no_leaks  # noqa: F401  (fixtures)
-from web_support import PASSWORD, page_token, start_web, stop_web
+from floor_support import linked, pbx  # noqa: F401  (fixture)
+from web_support import PASSWORD, page_token, stop_web
 
 from cti.audit.models import AuditEntry
-from cti.http import keys
 from cti.org.models import OrgUnit
 from cti.users import service as users
-from pbxsim import SimConfig, Simulator, documented_classes
 from sqlalchemy import select
 
 pytestmark = pytest.mark.usefixtures("no_leaks")
@@ -21,20 +20,10 @@ JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
-async def pbx(no_leaks):
-    simulator = Simulator(SimConfig(port=0, time_scale=0.05, **documented_classes()))
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-@pytest.fixture
 async def org(db, pbx):
     """East (with Shanghai below it) and West; agent1 (PJSIP/1001) in Shanghai, agent2 (PJSIP/1002) in West,
     PJSIP/1003 bound to no login; supervisors: east (East), west (West), boss (head office)."""
-    web = await start_web(db, ami_port=pbx.port, ami_ping_interval=0.5, ami_reconnect_max=0.2)
-    service = web.app[keys.SERVICE]
-    await eventually(lambda: service.bridge.synced, what="the PBX linked")
+    web, service = await linked(db, pbx)
     async with db.session() as s:
         await users.create(s, username="admin", password=PASSWORD, role="admin", interface=None, display_name="管理员")
         for name in ("east", "west"):

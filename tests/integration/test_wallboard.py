@@ -13,28 +13,17 @@ import time
 import aiohttp
 import pytest
 from ami_support import eventually, no_leaks  # noqa: F401  (fixtures)
-from web_support import start_web, stop_web
+from floor_support import linked, pbx  # noqa: F401  (fixture)
+from web_support import stop_web
 
-from cti.http import keys
 from cti.supervision.board import FLUSH_SECONDS
-from pbxsim import SimConfig, Simulator, documented_classes
 
 pytestmark = pytest.mark.usefixtures("no_leaks")
 
 
 @pytest.fixture
-async def pbx(no_leaks):
-    simulator = Simulator(SimConfig(port=0, time_scale=0.05, **documented_classes()))
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-@pytest.fixture
 async def floor(db, pbx):
-    web = await start_web(db, ami_port=pbx.port, ami_ping_interval=0.5, ami_reconnect_max=0.2)
-    service = web.app[keys.SERVICE]
-    await eventually(lambda: service.bridge.state == "connected" and service.bridge.resyncs >= 1, what="PBX linked")
+    web, service = await linked(db, pbx)
     try:
         yield web, service
     finally:

@@ -8,14 +8,13 @@ import asyncio
 import pytest
 from ami_support import eventually, no_leaks  # noqa: F401  (fixtures)
 from sqlalchemy import select
-from web_support import csrf_from, receive, start_web, stop_web
+from floor_support import linked, pbx  # noqa: F401  (fixture)
+from web_support import csrf_from, receive, stop_web
 
 from cti.calls.models import Call
 from cti.campaigns.models import CampaignAttempt, CampaignContact
-from cti.http import keys
 from cti.tickets.models import TicketCall
 from cti.tickets.service import Actor, NewTicket
-from pbxsim import SimConfig, Simulator, documented_classes
 from tests.integration.campaigns.test_callbacks_web import add_campaign
 
 ZHANG = "+8613800138000"
@@ -23,18 +22,8 @@ pytestmark = pytest.mark.usefixtures("no_leaks")
 
 
 @pytest.fixture
-async def pbx(no_leaks):
-    simulator = Simulator(SimConfig(port=0, time_scale=0.05, **documented_classes()))
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
-@pytest.fixture
 async def hotline(db, pbx):
-    web = await start_web(db, ami_port=pbx.port, ami_ping_interval=0.5, ami_reconnect_max=0.2)
-    service = web.app[keys.SERVICE]
-    await eventually(lambda: service.bridge.synced, what="the PBX linked")
+    web, service = await linked(db, pbx)
     await add_campaign(db)
     try:
         yield web, service
