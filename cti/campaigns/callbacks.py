@@ -250,7 +250,7 @@ def _close(session: Session, contact_id: int, agent: Agent, now: dt.datetime, *,
            outcome: str | None, action: str) -> None:
     """A pending callback closed by its owner (anyone's when it has none; any by a supervisor)."""
     contact = session.get(CampaignContact, contact_id, with_for_update=True)
-    if contact is None or contact.source not in ("agent", "abandoned"):
+    if contact is None or contact.source not in ("agent", "abandoned", "dial"):
         raise CallbackError("unknown")
     if not supervisor and contact.owner_id not in (None, agent.user_id):
         raise CallbackError("not_yours")

@@ -34,6 +34,7 @@ from cti.campaigns.window import Window, zones_of
 from cti.tickets.calendar import HolidaySource
 
 CLAIMER = f"{socket.gethostname()}:{os.getpid()}"[:64]
+ONCE = "dial"  # the source of a contact dialled once whatever became of it (an agent's click-to-dial)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +204,8 @@ def release(session: Session, action_id: str, now: dt.datetime, *, delay: dt.tim
 _OPEN = ("claimed", "dialled")  # no outcome yet
 
 
-def _free_line(session: Session, action_id: str, now: dt.datetime) -> bool:
-    """A reported attempt's call ended: it no longer holds a line."""
+def free_line(session: Session, action_id: str, now: dt.datetime) -> bool:
+    """A reported attempt's call ended (however it ended): it no longer holds a line."""
     return session.execute(
         update(CampaignAttempt).where(CampaignAttempt.action_id == action_id, CampaignAttempt.state == "reported")
         .values(state="ended", ended_at=now).execution_options(synchronize_session=False)).rowcount == 1
@@ -226,7 +227,7 @@ def record_outcome(session: Session, action_id: str, outcome: str, now: dt.datet
 
     ``call_over=False``: an IVR reported the outcome while the call goes on; the attempt is ``reported``
     and keeps its line until the call's end (a later call with ``call_over=True`` frees it)."""
-    if call_over and _free_line(session, action_id, now):
+    if call_over and free_line(session, action_id, now):
         return None  # its outcome was reported during the call: now the line is free too
     state = "unknown" if outcome == "unknown" else "ended" if call_over else "reported"
     ended = session.execute(
@@ -247,7 +248,8 @@ def record_outcome(session: Session, action_id: str, outcome: str, now: dt.datet
     elif outcome == "do_not_call":
         contact.state = "do_not_call"
     else:
-        retry_at = None if outcome in FINAL else policy_of(campaign).next_attempt(
+        once = outcome in FINAL or contact.source == ONCE  # a person's click-to-dial is never retried by itself
+        retry_at = None if once else policy_of(campaign).next_attempt(
             outcome, attempts=contact.attempts, ended_at=now)
         if retry_at is not None:
             retry_at = window_of(campaign, holidays).next_open(retry_at, zones_of(contact.e164, default_zone))

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cti.campaigns import callbacks, surveys
-from cti.campaigns.claims import Claim, anything_due, claim_due, dialled, record_outcome, release
+from cti.campaigns.claims import Claim, anything_due, claim_due, dialled, free_line, record_outcome, release
 from cti.campaigns.models import Campaign, CampaignContact
 from cti.campaigns.policy import ANSWERED, BUSY, CONGESTION, FAILED, NO_ANSWER, UNKNOWN, outcome_of_cause
 from cti.events import (
@@ -187,7 +187,11 @@ class Dialer:
                 continue
             if kind is OriginateFailed:
                 await self.land(event.action_id, outcome_of_cause(event.cause), cause=event.cause)
-            elif kind is CallEnded and event.disposition is not Disposition.FAILED:  # failed: OriginateFailed says why
+            elif kind is CallEnded and event.disposition is Disposition.FAILED:
+                # OriginateFailed (which follows) says why; an outcome an IVR or the agent's dial reported
+                # during the call (a busy customer of a click-to-dial) has its line given back here
+                await self._db.write(free_line, event.action_id, self._clock())
+            elif kind is CallEnded:
                 answered = event.answered_at is not None
                 await self.land(event.action_id, ANSWERED if answered else NO_ANSWER, call_id=event.call_id)
             elif kind is SurveyKeyed:

@@ -1,6 +1,6 @@
 """The supervisors' floor tests' PBX and console: the simulator 20x faster than real time with the AMI account
 the project documents, and the console linked to it.
-``from floor_support import pbx, linked  # noqa: F401`` (``pbx`` is a fixture)."""
+``from floor_support import floor, linked, pbx  # noqa: F401`` (``pbx`` and ``floor`` are fixtures)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from ami_support import eventually
-from web_support import start_web
+from web_support import start_web, stop_web
 
 from cti.http import keys
 from pbxsim import SimConfig, Simulator, documented_classes
@@ -32,3 +32,13 @@ async def linked(db: Any, pbx: Simulator, **overrides: Any) -> tuple[Any, Any]:
     await eventually(lambda: service.bridge.state == "connected" and service.bridge.resyncs >= 1, what="PBX linked")
     await eventually(lambda: len(service.board.floor.agents) >= 3, what="the floor from QueueStatus")
     return web, service
+
+
+@pytest.fixture
+async def floor(db, pbx):
+    """``(web, service)``: the console linked to ``pbx``, stopped after the test."""
+    web, service = await linked(db, pbx)
+    try:
+        yield web, service
+    finally:
+        await stop_web(web)

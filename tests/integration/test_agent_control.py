@@ -11,22 +11,13 @@ from __future__ import annotations
 import pytest
 from ami_support import eventually, no_leaks  # noqa: F401  (fixtures)
 from sqlalchemy import select
-from floor_support import linked, pbx  # noqa: F401  (fixture)
+from floor_support import floor, linked, pbx  # noqa: F401  (fixtures)
 from web_support import PASSWORD, page_token, receive, stop_web
 
 from cti.audit.models import AuditEntry
 from cti.users import service as users
 
 pytestmark = pytest.mark.usefixtures("no_leaks")
-
-
-@pytest.fixture
-async def floor(db, pbx):
-    web, service = await linked(db, pbx)
-    try:
-        yield web, service
-    finally:
-        await stop_web(web)
 
 
 async def post(client, path: str, **fields):

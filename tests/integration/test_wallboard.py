@@ -13,21 +13,12 @@ import time
 import aiohttp
 import pytest
 from ami_support import eventually, no_leaks  # noqa: F401  (fixtures)
-from floor_support import linked, pbx  # noqa: F401  (fixture)
+from floor_support import floor, linked, pbx  # noqa: F401  (fixtures)
 from web_support import stop_web
 
 from cti.supervision.board import FLUSH_SECONDS
 
 pytestmark = pytest.mark.usefixtures("no_leaks")
-
-
-@pytest.fixture
-async def floor(db, pbx):
-    web, service = await linked(db, pbx)
-    try:
-        yield web, service
-    finally:
-        await stop_web(web)
 
 
 class Screen:

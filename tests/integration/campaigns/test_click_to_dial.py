@@ -102,8 +102,14 @@ async def test_a_busy_customer_leaves_a_failed_call_and_nothing_pending(hotline,
         await asyncio.sleep(0.1)
     [call] = calls
     assert (call.disposition, call.answered_by, call.talk_seconds or 0) == ("failed", "PJSIP/1001", 0)
+    for _ in range(50):
+        [attempt] = await rows(db, CampaignAttempt)
+        if attempt.state == "ended":
+            break
+        await asyncio.sleep(0.1)
+    assert (attempt.state, attempt.outcome) == ("ended", "busy")  # its line is free again
     [contact] = await rows(db, CampaignContact)
-    assert contact.outcome == "busy"  # the agent may try again later; the policy says when
+    assert (contact.state, contact.outcome, contact.next_at) == ("exhausted", "busy", None)  # never dialled by itself
 
 
 async def test_refusals_say_why_and_dial_nothing(hotline, pbx, db):
