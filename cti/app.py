@@ -38,6 +38,7 @@ from cti.http import keys
 from cti.push import Hub
 from cti.scheduler import Scheduler
 from cti.store import Database, utcnow
+from cti.supervision.reports_build import JOB_SECONDS as REPORTS_SECONDS, ReportsJob
 from cti.tickets import webhook
 from cti.tickets.calendar import ChinaHolidays
 from cti.tickets.campaign_results import CampaignResults
@@ -78,6 +79,7 @@ class Service:
     feeds: CampaignFeeds | None = None
     campaign_results: CampaignResults | None = None
     webhooks: webhook.WebhookSender | None = None
+    reports: ReportsJob | None = None  # the reports' daily aggregates, kept current
     scheduler: Scheduler | None = None
     clock: Callable[[], dt.datetime] = utcnow  # the tickets' "now" (tests move it)
     started_at: float = field(default_factory=time.time)
@@ -122,6 +124,8 @@ class Service:
         self.scheduler = Scheduler()
         self.scheduler.every("sla_tick", self.settings.sla_tick_seconds, self.timers.tick)
         self.scheduler.every("db_optimize", OPTIMIZE_SECONDS, self.db.optimize)
+        self.reports = ReportsJob(self.db, self.settings.zone, self.clock)  # yesterday's and today's aggregates
+        self.scheduler.every("reports", REPORTS_SECONDS, self.reports.run)
         if hook is not None:
             self.webhooks = webhook.WebhookSender(self.db, hook, self.clock)
             self.scheduler.every("webhooks", WEBHOOK_SECONDS, self.webhooks.run)

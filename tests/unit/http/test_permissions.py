@@ -128,6 +128,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/callbacks/{id}/cancel"): STAFF,
     ("POST", "/followups/{id}"): STAFF,
     ("POST", "/campaigns/{id}/contacts/{contact_id}/assign"): SUPERVISORS,
+    # the supervisors' reports: each page and its exports (aggregates, not customer data)
+    ("GET", "/reports"): SUPERVISORS,
+    **{("GET", f"/reports/{name}{ext}"): SUPERVISORS
+       for name in ("queues", "agents", "models", "engineers", "sla", "callbacks") for ext in ("", ".csv", ".xlsx")},
 }
 
 
