@@ -28,10 +28,11 @@ def queue_rows(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
 def agent_rows(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
     """One row per agent (PBX interface) with calls in the period, named after the login bound to it."""
     totals = _summed(session, ReportAgentDay, ReportAgentDay.agent, query)
-    logins = dict(session.execute(select(User.username, User.interface).where(User.interface.is_not(None))).all())
-    names = dict(session.execute(select(User.interface, User.display_name).where(User.interface.is_not(None))).all())
-    by_login = ratings_by(session, query, SurveyRating.agent)
-    ratings: dict[str, Csat] = {logins[u]: c for u, c in by_login.items() if u in logins}
+    bound = session.execute(select(User.username, User.interface, User.display_name)
+                            .where(User.interface.is_not(None))).all()
+    names = {iface: name for _, iface, name in bound}
+    by_login = ratings_by(session, query, SurveyRating.agent)  # a rating names the login that resolved the ticket
+    ratings: dict[str, Csat] = {iface: by_login[login] for login, iface, _ in bound if login in by_login}
     return [{"name": f"{names[iface]} ({iface})" if names.get(iface) else iface, **_figure_cells(t),
              **csat_cells(ratings.get(iface))} for iface, t in totals]
 

@@ -13,7 +13,7 @@ var source = document.getElementById("report-chart-data");
 if (box && source) draw(box, parseJSON(source.textContent, null));
 
 function draw(box, data) {
-  if (!data || !Array.isArray(data.categories) || !data.categories.length || typeof window.echarts === "undefined") {
+  if (!data || !Array.isArray(data.categories) || !hasValue(data.series) || typeof window.echarts === "undefined") {
     box.classList.add("report-chart-empty");
     box.textContent = (data && data.empty) || "";
     return;
@@ -22,7 +22,7 @@ function draw(box, data) {
   var chart = window.echarts.init(box, null, { renderer: "canvas" });
   chart.setOption({
     animation: false,
-    grid: { left: 48, right: 16, top: 40, bottom: 72, containLabel: true },
+    grid: { left: 16, right: 16, top: 40, bottom: 8, containLabel: true },
     legend: { top: 4 },
     tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + unit; } },
     xAxis: { type: "category", data: data.categories, axisLabel: { interval: 0, rotate: data.categories.length > 6 ? 30 : 0 } },
@@ -31,6 +31,13 @@ function draw(box, data) {
   });
   box.setAttribute("data-drawn", "true");
   window.addEventListener("resize", function () { chart.resize(); });
+}
+
+/* Whether any bar has a value (every figure "—": the message instead of empty axes). */
+function hasValue(series) {
+  return Array.isArray(series) && series.some(function (s) {
+    return Array.isArray(s.data) && s.data.some(function (v) { return v != null; });
+  });
 }
 
 /* Shares up to 100 %: the axis ends at 100 unless a rate per unit is smaller (then ECharts picks). */
