@@ -15,12 +15,13 @@ import pytest
 from reports_support import (
     add, call, customer, kept, local, outlet_with_engineers, rating, region, running, table, ticket,
 )
-from web_support import csrf_from, web  # noqa: F401
+from web_support import PASSWORD, csrf_from, web  # noqa: F401
 
 from cti.campaigns.models import Campaign, CampaignContact
 from cti.http import keys
 from cti.supervision.reports import REPORTS
 from cti.supervision.reports_build import rebuild
+from cti.users import service as users
 
 NOW = local(20, 12)  # the service's clock: every promise below is judged at this moment
 HOSTILE = '=HYPERLINK("http://evil.example","点我")'
@@ -189,10 +190,13 @@ async def test_the_message_in_english(web, boss):
     assert "A custom period is at most 366 days." in shown
 
 
-async def test_agents_may_not_open_the_reports(web, boss):
-    agent = await web.login("agent1")
+async def test_agents_and_engineers_may_not_open_the_reports(web, boss):
+    async with web.db.session() as s:
+        await users.create(s, username="eng", password=PASSWORD, role="engineer", display_name="王师傅")
+    agent, engineer = await web.login("agent1"), await web.login("eng")
     for path in ("/reports", "/reports/models?period=month", "/reports/models.xlsx", "/reports/queues.csv"):
         assert (await agent.get(path)).status == 403, path
+        assert (await engineer.get(path)).status == 403, path
     assert 'data-testid="nav-reports"' not in await page(agent, "/calls")
     index = await page(boss, "/reports")
     assert 'data-testid="nav-reports"' in index
