@@ -7,7 +7,7 @@ from cti.customers.models import Customer, CustomerPhone, Product
 from cti.dispatch.models import CompletionPart, CompletionReport, Engineer, ServiceOutlet, ServiceRegion
 from cti.store.base import Base
 from cti.store.secrets import AppSecret
-from cti.supervision.reports_models import ReportAgentDay, ReportModelDay, ReportQueueDay
+from cti.supervision.reports_models import ReportAgentDay, ReportModelDay, ReportPromiseDay, ReportQueueDay
 from cti.tickets.models import (
     BusinessCalendarRow,
     CalendarDay,
@@ -29,7 +29,7 @@ __all__ = [
     "AppSecret", "AuditEntry", "Base", "BusinessCalendarRow", "CalendarDay", "Call", "CallAgentLeg", "Campaign",
     "CampaignAttempt", "CampaignContact", "CompletionPart", "DoNotCall",
     "CompletionReport", "Customer", "CustomerPhone", "Engineer", "Escalation", "Product", "QueueTicketRule",
-    "ReportAgentDay", "ReportModelDay", "ReportQueueDay",
+    "ReportAgentDay", "ReportModelDay", "ReportPromiseDay", "ReportQueueDay",
     "ServiceOutlet", "ServiceRegion", "SlaClock", "SlaPolicy", "Ticket", "TicketCall", "TicketCounter", "TicketEvent",
     "TicketNotification", "TicketSearch", "User", "WebSession", "WebhookDelivery",
 ]

@@ -5,7 +5,8 @@ tables and inserts them again from the day's calls (offered that local day) and 
 local day), so running it twice leaves the same rows. :func:`rebuild` does a range of days, one
 transaction each (``cti reports rebuild --from --to``); :class:`ReportsJob` is the service's job that
 keeps yesterday and today current (a call offered before midnight may end after it, so yesterday's
-figures still change in the first minutes of a day; a rebuild costs one indexed read of a day's rows).
+figures still change in the first minutes of a day; a rebuild costs one indexed read of a day's rows),
+and rebuilds the day whose tickets' promises have just left the live window (``reports_tickets.LIVE_DAYS``).
 """
 
 from __future__ import annotations
@@ -20,26 +21,33 @@ from sqlalchemy.orm import Session
 
 from cti.calls.models import Call
 from cti.customers.models import Customer
-from cti.store import Database
+from cti.store import Database, utcnow
 from cti.supervision.metrics import QueueCall, Thresholds
 from cti.supervision.report_figures import TOTAL_FIELDS, call_totals
-from cti.supervision.reports_models import ReportAgentDay, ReportModelDay, ReportQueueDay
+from cti.supervision.reports_models import ReportAgentDay, ReportModelDay, ReportPromiseDay, ReportQueueDay
+from cti.supervision.reports_tickets import LIVE_DAYS, PROMISE_KEYS, promise_counts
 from cti.tickets.models import Ticket
 
 JOB_SECONDS = 300  # how often the service refreshes yesterday's and today's rows
 INSERT_CHUNK = 500
 
 
-def rebuild_day(session: Session, day: dt.date, zone: dt.tzinfo, thresholds: Thresholds = Thresholds()) -> int:
-    """Replace one local day's aggregate rows (see the module's docstring); the number of rows written."""
+def rebuild_day(session: Session, day: dt.date, zone: dt.tzinfo, now: dt.datetime,
+                thresholds: Thresholds = Thresholds()) -> int:
+    """Replace one local day's aggregate rows (see the module's docstring); the number of rows written.
+    ``now``: the moment the day's SLA promises are judged at (``reports_tickets.promise_case``)."""
     start = dt.datetime.combine(day, dt.time(), zone)
     end = start + dt.timedelta(days=1)
-    for table in (ReportQueueDay, ReportAgentDay, ReportModelDay):
+    for table in (ReportQueueDay, ReportAgentDay, ReportModelDay, ReportPromiseDay):
         session.execute(delete(table).where(table.day == day))
     calls = _calls(session, start, end)
     rows = _insert(session, ReportQueueDay, day, "queue", _call_groups(calls, _queue_key), thresholds)
     rows += _insert(session, ReportAgentDay, day, "agent", _call_groups(calls, _agent_key), thresholds)
-    return rows + _insert_models(session, day, start, end)
+    rows += _insert_models(session, day, start, end)
+    promised = [dict(zip((*PROMISE_KEYS, "clocks"), row, strict=True), day=day)
+                for row in promise_counts(session, start, end, now)]
+    _bulk(session, ReportPromiseDay, promised)
+    return rows + len(promised)
 
 
 def _calls(session: Session, start: dt.datetime, end: dt.datetime) -> list[tuple[QueueCall, str]]:
@@ -104,13 +112,13 @@ def _bulk(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
         session.execute(table.__table__.insert(), rows[n:n + INSERT_CHUNK])
 
 
-async def rebuild(db: Database, first: dt.date, last: dt.date, zone: dt.tzinfo, *,
+async def rebuild(db: Database, first: dt.date, last: dt.date, zone: dt.tzinfo, *, now: dt.datetime | None = None,
                   progress: Callable[[dt.date, int], None] | None = None) -> int:
     """Rebuild every day from ``first`` to ``last`` (inclusive), one transaction a day; rows written."""
     total = 0
     day = first
     while day <= last:
-        n = await db.write(rebuild_day, day, zone)
+        n = await db.write(rebuild_day, day, zone, now or utcnow())
         total += n
         if progress is not None:
             progress(day, n)
@@ -125,6 +133,10 @@ class ReportsJob:
         self._db, self._zone, self._clock = db, zone, clock
 
     async def run(self) -> None:
-        """Rebuild yesterday and today (a failure is logged and counted by the scheduler; the next run retries)."""
-        today = self._clock().astimezone(self._zone).date()
-        await rebuild(self._db, today - dt.timedelta(days=1), today, self._zone)
+        """Rebuild yesterday, today, and the day that has just left the promises' live window (a failure is
+        logged and counted by the scheduler; the next run retries)."""
+        now = self._clock()
+        today = now.astimezone(self._zone).date()
+        await rebuild(self._db, today - dt.timedelta(days=1), today, self._zone, now=now)
+        settled = today - dt.timedelta(days=LIVE_DAYS)
+        await rebuild(self._db, settled, settled, self._zone, now=now)

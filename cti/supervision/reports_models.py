@@ -46,6 +46,24 @@ class ReportAgentDay(_CallCounts, Base):
     city: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
+class ReportPromiseDay(Base):
+    """The SLA clocks of the tickets opened on a day, counted by what became of them when the day was last
+    rebuilt (``kept``, ``broken``, ``pending``: ``reports_tickets.promise_case``). Reports read these rows
+    only for the days before the last ``LIVE_DAYS`` (``reports_tickets.py``), where promises have settled;
+    ``engineer_id`` and ``outlet_id`` are 0 for none."""
+
+    __tablename__ = "report_promise_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    service_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # first_contact | on_site | resolution
+    city: Mapped[str] = mapped_column(String(100), primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    outcome: Mapped[str] = mapped_column(String(10), primary_key=True)
+    clocks: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ReportModelDay(Base):
     """The tickets opened on a day for a product model (as the ticket recorded it at opening)."""
 

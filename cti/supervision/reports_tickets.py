@@ -1,8 +1,11 @@
 """The reports on tickets: product models (complaint and fault rates per unit sold, the frequent faults),
 engineers and outlets (the on-site promise, CSAT) and the tickets' SLA compliance.
 
-A ticket belongs to the local day it was **opened**, as a call belongs to the day it was offered; its
-promises (``sla_clocks``) are judged as they stand now (``promise_case``)."""
+A ticket belongs to the local day it was **opened**, as a call belongs to the day it was offered. Its
+promises (``sla_clocks``) are judged by ``promise_case``: for the tickets of the last :data:`LIVE_DAYS`
+days as they stand now (read live), for older days as they stood when the day was last rebuilt
+(``report_promise_days``: by then nearly every promise has settled; ``cti reports rebuild`` refreshes
+one that had not). Both go through :func:`promise_counts`."""
 
 from __future__ import annotations
 
@@ -18,11 +21,13 @@ from cti.customers.models import Customer, Product
 from cti.dispatch.models import CompletionPart, CompletionReport, Engineer, ServiceOutlet
 from cti.supervision.report_figures import BROKEN, KEPT, PENDING, ModelFigures, Tally
 from cti.supervision.reports_common import ReportQuery, csat_cells, in_region, ratings_by
-from cti.supervision.reports_models import ReportModelDay
+from cti.supervision.reports_models import ReportModelDay, ReportPromiseDay
 from cti.tickets.models import SlaClock, Ticket
 
 TOP_FAULTS = 3
 CLOCK_KINDS = ("first_contact", "on_site", "resolution")
+LIVE_DAYS = 31  # the last days' promises are read live; older days from report_promise_days
+PROMISE_KEYS = ("service_type", "kind", "city", "engineer_id", "outlet_id", "outcome")
 
 
 def promise_case(now: dt.datetime) -> Any:
@@ -33,11 +38,6 @@ def promise_case(now: dt.datetime) -> Any:
                 (stopped, BROKEN),
                 (and_(SlaClock.due_at.is_not(None), SlaClock.due_at < now), BROKEN),
                 else_=PENDING)
-
-
-def _opened_in(stmt: Any, query: ReportQuery) -> Any:
-    start, end = query.bounds()
-    return in_region(stmt.where(Ticket.opened_at >= start, Ticket.opened_at < end), Ticket.city, query.region)
 
 
 # -- product models ------------------------------------------------------------------------------------
@@ -69,32 +69,63 @@ def _units(session: Session, query: ReportQuery) -> dict[str, int]:
 
 
 def _faults(session: Session, query: ReportQuery) -> dict[str, str]:
-    """The parts most often replaced in the completion reports (完工单) of the period's repair tickets,
-    per model: ``压缩机 ×5、温控器 ×2`` (tickets have no fault field; the parts say what failed)."""
-    stmt = _opened_in(select(Ticket.product_model, CompletionPart.name, func.sum(CompletionPart.quantity))
-                      .join(CompletionReport, CompletionReport.ticket_id == Ticket.id)
-                      .join(CompletionPart, CompletionPart.report_id == CompletionReport.id)
-                      .where(Ticket.service_type == "repair", Ticket.product_model != ""), query)
+    """The parts most often replaced in the repairs completed in the period (their completion reports,
+    完工单), per model: ``压缩机 ×5、温控器 ×2`` (tickets have no fault field; the parts say what failed)."""
+    start, end = query.bounds()
+    stmt = (select(Ticket.product_model, CompletionPart.name, func.sum(CompletionPart.quantity))
+            .select_from(CompletionReport)
+            .join(Ticket, Ticket.id == CompletionReport.ticket_id)
+            .join(CompletionPart, CompletionPart.report_id == CompletionReport.id)
+            .where(CompletionReport.completed_at >= start, CompletionReport.completed_at < end,
+                   Ticket.service_type == "repair", Ticket.product_model != ""))
     parts: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for model, part, n in session.execute(stmt.group_by(Ticket.product_model, CompletionPart.name)):
+    for model, part, n in session.execute(in_region(stmt, Ticket.city, query.region)
+                                          .group_by(Ticket.product_model, CompletionPart.name)):
         parts[model].append((int(n or 0), part))
     return {m: "、".join(f"{part} ×{n}" for n, part in sorted(found, key=lambda x: (-x[0], x[1]))[:TOP_FAULTS])
             for m, found in parts.items()}
+
+
+# -- promises: live for the last days, from the daily rows before --------------------------------------
+
+def promise_counts(session: Session, start: dt.datetime, end: dt.datetime, now: dt.datetime,
+                   region: str = "") -> list[tuple[Any, ...]]:
+    """The SLA clocks of the tickets opened in [start, end) counted per (service type, kind, city, engineer,
+    outlet, outcome) — a day's ``report_promise_days`` rows, or the live part of a report."""
+    outcome = promise_case(now)
+    keys = (Ticket.service_type, SlaClock.kind, Ticket.city, func.coalesce(Ticket.engineer_id, 0),
+            func.coalesce(Ticket.outlet_id, 0), outcome)
+    stmt = (select(*keys, func.count()).join(SlaClock, SlaClock.ticket_id == Ticket.id)
+            .where(Ticket.opened_at >= start, Ticket.opened_at < end))
+    return [tuple(row) for row in session.execute(in_region(stmt, Ticket.city, region).group_by(*keys))]
+
+
+def promises(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
+    """The period's promise counts: the days before the live window from ``report_promise_days``, the rest live."""
+    first_live = query.now.astimezone(query.zone).date() - dt.timedelta(days=LIVE_DAYS - 1)
+    start, end = query.bounds()
+    live_from = max(start, dt.datetime.combine(first_live, dt.time(), query.zone))
+    found = promise_counts(session, live_from, end, query.now, query.region) if live_from < end else []
+    if query.period.start < first_live:
+        t = ReportPromiseDay
+        keys = [getattr(t, k) for k in PROMISE_KEYS]
+        last = min(query.period.end, first_live - dt.timedelta(days=1))
+        stmt = select(*keys, func.sum(t.clocks)).where(t.day >= query.period.start, t.day <= last)
+        found += [tuple(row) for row in session.execute(in_region(stmt, t.city, query.region).group_by(*keys))]
+    return [dict(zip((*PROMISE_KEYS, "clocks"), row, strict=True)) for row in found]
 
 
 # -- engineers and outlets -----------------------------------------------------------------------------
 
 def engineer_rows(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
     """Per engineer (or per outlet, ``view == "outlet"``): the on-site promises of the tickets opened in the
-    period they were given, and the CSAT of the tickets they resolved in it."""
+    period they were given, and the CSAT of their tickets resolved in it."""
     by_outlet = query.view == "outlet"
-    key = Ticket.outlet_id if by_outlet else Ticket.engineer_id
-    outcome = promise_case(query.now)
-    stmt = _opened_in(select(key, outcome, func.count()).join(
-        SlaClock, and_(SlaClock.ticket_id == Ticket.id, SlaClock.kind == "on_site")).where(key.is_not(None)), query)
+    owner_key = "outlet_id" if by_outlet else "engineer_id"
     tallies: dict[int, Tally] = defaultdict(Tally)
-    for owner, result, n in session.execute(stmt.group_by(key, outcome)):
-        tallies[owner].add(result, n)
+    for count in promises(session, query):
+        if count["kind"] == "on_site" and count[owner_key]:
+            tallies[count[owner_key]].add(count["outcome"], int(count["clocks"]))
     ratings = ratings_by(session, query, Ticket.outlet_id if by_outlet else SurveyRating.engineer_id)
     names = _outlet_names(session) if by_outlet else _engineer_names(session)
     rows = []
@@ -122,21 +153,16 @@ def _outlet_names(session: Session) -> dict[int, tuple[str, str]]:
 
 def sla_rows(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
     """Per service type: each promise's kept share (first contact, on site, resolution) and all together."""
-    outcome = promise_case(query.now)
-    stmt = _opened_in(select(Ticket.service_type, SlaClock.kind, outcome, func.count())
-                      .join(SlaClock, SlaClock.ticket_id == Ticket.id), query)
     tallies: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
-    for service_type, kind, result, n in session.execute(stmt.group_by(Ticket.service_type, SlaClock.kind, outcome)):
-        tallies[service_type][kind].add(result, n)
-    opened = dict(session.execute(_opened_in(select(Ticket.service_type, func.count()), query)
-                                  .group_by(Ticket.service_type)).all())
+    for count in promises(session, query):
+        tallies[count["service_type"]][count["kind"]].add(count["outcome"], int(count["clocks"]))
     rows = []
-    for service_type in sorted(set(opened) | set(tallies)):
-        kinds = tallies.get(service_type, {})
+    for service_type in sorted(tallies):
+        kinds = tallies[service_type]
         every = Tally()
         for tally in kinds.values():
             every.merge(tally)
-        rows.append({"service_type": service_type, "tickets": opened.get(service_type, 0),
+        rows.append({"service_type": service_type, "promises": every.decided + every.pending,
                      **{f"{k}_share": kinds[k].share if k in kinds else None for k in CLOCK_KINDS},
                      "kept": every.kept, "broken": every.broken, "pending": every.pending, "kept_share": every.share})
     return rows

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reports_support import add, call, customer, local, ticket
+from reports_support import add, call, customer, kept, local, ticket
 from sqlalchemy import delete, select, update
 
 from cti.calls.models import Call
 from cti.store import Database
 from cti.supervision.reports_build import ReportsJob, rebuild
-from cti.supervision.reports_models import ReportAgentDay, ReportModelDay, ReportQueueDay
+from cti.supervision.reports_models import ReportAgentDay, ReportModelDay, ReportPromiseDay, ReportQueueDay
 
 SHANGHAI_DAYS = (dt.date(2026, 11, 3), dt.date(2026, 11, 4))
 
@@ -20,7 +20,7 @@ SHANGHAI_DAYS = (dt.date(2026, 11, 3), dt.date(2026, 11, 4))
 async def everything(db) -> dict[str, list[tuple]]:
     found = {}
     async with db.session() as s:
-        for table in (ReportQueueDay, ReportAgentDay, ReportModelDay):
+        for table in (ReportQueueDay, ReportAgentDay, ReportModelDay, ReportPromiseDay):
             columns = list(table.__table__.columns)
             found[table.__tablename__] = sorted(tuple(r) for r in (await s.execute(select(*columns))).all())
     return found
@@ -32,7 +32,7 @@ async def seed(db) -> None:
               call("b", local(3, 23, 59, 30), None, wait=None, agent="PJSIP/1002"),  # still ringing at midnight
               call("c", local(4, 8), "abandoned", wait=3))
     await ticket(db, city, "complaint", local(3, 9), model="冰箱 A", city="北京")
-    await ticket(db, city, "repair", local(3, 10), model="冰箱 A", city="北京")
+    await ticket(db, city, "repair", local(3, 10), model="冰箱 A", city="北京", clocks=(("on_site", kept()),))
 
 
 async def test_a_rebuild_twice_leaves_the_same_rows(db):
@@ -40,7 +40,7 @@ async def test_a_rebuild_twice_leaves_the_same_rows(db):
     zone = dt.timezone(dt.timedelta(hours=8))
     written = await rebuild(db, *SHANGHAI_DAYS, zone)
     first = await everything(db)
-    assert written == sum(len(rows) for rows in first.values()) == 6
+    assert written == sum(len(rows) for rows in first.values()) == 7
     assert await rebuild(db, *SHANGHAI_DAYS, zone) == written
     assert await everything(db) == first
     assert first["report_queue_days"] == [
@@ -48,6 +48,7 @@ async def test_a_rebuild_twice_leaves_the_same_rows(db):
         (dt.date(2026, 11, 3), "support", "北京", 1, 1, 0, 0, 1, 10.0, 100.0),
         (dt.date(2026, 11, 4), "support", "", 1, 0, 0, 1, 0, 0.0, 0.0)]  # a short abandon
     assert first["report_model_days"] == [(dt.date(2026, 11, 3), "冰箱 A", "北京", 2, 1, 1)]
+    assert first["report_promise_days"] == [(dt.date(2026, 11, 3), "repair", "on_site", "北京", 0, 0, "kept", 1)]
 
 
 async def test_a_rebuild_follows_the_call_log(db):
@@ -87,8 +88,8 @@ def test_the_command_line_rebuilds_a_range(run, tmp_path):
     asyncio.run(fill())
     done = run("reports", "rebuild", "--from", "2026-11-03", "--to", "2026-11-04")
     assert done.returncode == 0, done.stderr
-    assert "2026-11-03: 5 rows" in done.stdout and "rebuilt 2 days (6 rows)" in done.stdout
+    assert "2026-11-03: 6 rows" in done.stdout and "rebuilt 2 days (7 rows)" in done.stdout
     again = run("reports", "rebuild", "--from", "2026-11-03", "--to", "2026-11-04")
-    assert "rebuilt 2 days (6 rows)" in again.stdout
+    assert "rebuilt 2 days (7 rows)" in again.stdout
     backwards = run("reports", "rebuild", "--from", "2026-11-04", "--to", "2026-11-03")
     assert backwards.returncode == 1 and "before --from" in backwards.stderr
