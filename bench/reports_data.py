@@ -57,6 +57,16 @@ COLUMNS = {
 SURVEY, ABANDONED, SCHEDULED = 1, 2, 3  # the campaigns' ids
 
 
+LOCAL_ENGINEERS = {city: [e for e in range(1, ENGINEERS + 1) if CITIES[(e % OUTLETS + 1) % len(CITIES)] == city]
+                   for city in CITIES}  # outlet o is in CITIES[o % 5]; engineer e works for outlet e % 10 + 1
+
+
+def engineer_in(city: str, n: int) -> int:
+    """One of the engineers of the outlets in the ticket's city, picked by the ticket's number."""
+    local = LOCAL_ENGINEERS[city]
+    return local[n % len(local)]
+
+
 @dataclass(frozen=True)
 class Size:
     calls: int
@@ -127,7 +137,7 @@ class Generator:
             customer = rnd.randint(1, self.size.customers)
             model = MODELS[(customer * 7) % len(MODELS)]
             on_site = flow == "on_site"
-            engineer = rnd.randint(1, ENGINEERS) if on_site else None
+            engineer = engineer_in(CITIES[customer % len(CITIES)], i) if on_site else None
             is_open = opened > self.now - dt.timedelta(days=7) and rnd.random() < 0.5
             resolved = None if is_open else opened + dt.timedelta(hours=rnd.uniform(2, 96))
             city = CITIES[customer % len(CITIES)]

@@ -46,7 +46,9 @@ def ratings_by(session: Session, query: ReportQuery, key: Any) -> dict[Any, Csat
     (a column or expression over ``survey_ratings`` and ``tickets``; rows whose key is NULL or "" are left out)."""
     start, end = query.bounds()
     stmt = (select(key, SurveyRating.rating).join(Ticket, Ticket.id == SurveyRating.ticket_id)
-            .where(Ticket.resolved_at >= start, Ticket.resolved_at < end))
+            .where(Ticket.resolved_at >= start, Ticket.resolved_at < end,
+                   SurveyRating.keyed_at >= start))  # always true (a follow-up comes after the resolution):
+    # lets the planner start from the ratings (indexed by keyed_at), not from a year of resolved tickets
     grouped: dict[Any, list[int]] = defaultdict(list)
     for name, rating in session.execute(in_region(stmt, Ticket.city, query.region)):
         if name not in (None, ""):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -88,31 +89,34 @@ def _faults(session: Session, query: ReportQuery) -> dict[str, str]:
 
 # -- promises: live for the last days, from the daily rows before --------------------------------------
 
-def promise_counts(session: Session, start: dt.datetime, end: dt.datetime, now: dt.datetime,
-                   region: str = "") -> list[tuple[Any, ...]]:
-    """The SLA clocks of the tickets opened in [start, end) counted per (service type, kind, city, engineer,
-    outlet, outcome) — a day's ``report_promise_days`` rows, or the live part of a report."""
-    outcome = promise_case(now)
-    keys = (Ticket.service_type, SlaClock.kind, Ticket.city, func.coalesce(Ticket.engineer_id, 0),
-            func.coalesce(Ticket.outlet_id, 0), outcome)
-    stmt = (select(*keys, func.count()).join(SlaClock, SlaClock.ticket_id == Ticket.id)
+def promise_counts(session: Session, start: dt.datetime, end: dt.datetime, now: dt.datetime, region: str = "",
+                   keys: Sequence[str] = PROMISE_KEYS) -> list[tuple[Any, ...]]:
+    """The SLA clocks of the tickets opened in [start, end) counted per ``keys`` (of :data:`PROMISE_KEYS`:
+    service type, kind, city, engineer, outlet, outcome) — a day's ``report_promise_days`` rows, or the live
+    part of a report."""
+    columns = {"service_type": Ticket.service_type, "kind": SlaClock.kind, "city": Ticket.city,
+               "engineer_id": func.coalesce(Ticket.engineer_id, 0), "outlet_id": func.coalesce(Ticket.outlet_id, 0),
+               "outcome": promise_case(now)}
+    grouped = [columns[k] for k in keys]
+    stmt = (select(*grouped, func.count()).join(SlaClock, SlaClock.ticket_id == Ticket.id)
             .where(Ticket.opened_at >= start, Ticket.opened_at < end))
-    return [tuple(row) for row in session.execute(in_region(stmt, Ticket.city, region).group_by(*keys))]
+    return [tuple(row) for row in session.execute(in_region(stmt, Ticket.city, region).group_by(*grouped))]
 
 
-def promises(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
-    """The period's promise counts: the days before the live window from ``report_promise_days``, the rest live."""
+def promises(session: Session, query: ReportQuery, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The period's promise counts per ``keys`` (``outcome`` among them): the days before the live window
+    from ``report_promise_days``, the rest live."""
     first_live = query.now.astimezone(query.zone).date() - dt.timedelta(days=LIVE_DAYS - 1)
     start, end = query.bounds()
     live_from = max(start, dt.datetime.combine(first_live, dt.time(), query.zone))
-    found = promise_counts(session, live_from, end, query.now, query.region) if live_from < end else []
+    found = promise_counts(session, live_from, end, query.now, query.region, keys) if live_from < end else []
     if query.period.start < first_live:
         t = ReportPromiseDay
-        keys = [getattr(t, k) for k in PROMISE_KEYS]
+        grouped = [getattr(t, k) for k in keys]
         last = min(query.period.end, first_live - dt.timedelta(days=1))
-        stmt = select(*keys, func.sum(t.clocks)).where(t.day >= query.period.start, t.day <= last)
-        found += [tuple(row) for row in session.execute(in_region(stmt, t.city, query.region).group_by(*keys))]
-    return [dict(zip((*PROMISE_KEYS, "clocks"), row, strict=True)) for row in found]
+        stmt = select(*grouped, func.sum(t.clocks)).where(t.day >= query.period.start, t.day <= last)
+        found += [tuple(row) for row in session.execute(in_region(stmt, t.city, query.region).group_by(*grouped))]
+    return [dict(zip((*keys, "clocks"), row, strict=True)) for row in found]
 
 
 # -- engineers and outlets -----------------------------------------------------------------------------
@@ -123,7 +127,7 @@ def engineer_rows(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
     by_outlet = query.view == "outlet"
     owner_key = "outlet_id" if by_outlet else "engineer_id"
     tallies: dict[int, Tally] = defaultdict(Tally)
-    for count in promises(session, query):
+    for count in promises(session, query, ("kind", owner_key, "outcome")):
         if count["kind"] == "on_site" and count[owner_key]:
             tallies[count[owner_key]].add(count["outcome"], int(count["clocks"]))
     ratings = ratings_by(session, query, Ticket.outlet_id if by_outlet else SurveyRating.engineer_id)
@@ -154,7 +158,7 @@ def _outlet_names(session: Session) -> dict[int, tuple[str, str]]:
 def sla_rows(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
     """Per service type: each promise's kept share (first contact, on site, resolution) and all together."""
     tallies: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
-    for count in promises(session, query):
+    for count in promises(session, query, ("service_type", "kind", "outcome")):
         tallies[count["service_type"]][count["kind"]].add(count["outcome"], int(count["clocks"]))
     rows = []
     for service_type in sorted(tallies):
