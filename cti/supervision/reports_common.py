@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from cti.campaigns.models import SurveyRating
@@ -42,17 +42,17 @@ def in_region(stmt: Select, column: Any, region: str) -> Select:
 
 
 def ratings_by(session: Session, query: ReportQuery, key: Any) -> dict[Any, Csat]:
-    """CSAT of the follow-ups of the tickets resolved in the period (docs/METRICS.md), grouped by ``key``
-    (a column or expression over ``survey_ratings`` and ``tickets``; rows whose key is NULL or "" are left out)."""
+    """CSAT of the follow-up ratings given in the period (docs/METRICS.md, "Reports"), grouped by ``key`` (a
+    column or expression over ``survey_ratings`` and ``tickets``; rows whose key is NULL or "" are left out).
+    A rating counts on the day it was given: once a period is over, its CSAT no longer changes."""
     start, end = query.bounds()
-    stmt = (select(key, SurveyRating.rating).join(Ticket, Ticket.id == SurveyRating.ticket_id)
-            .where(Ticket.resolved_at >= start, Ticket.resolved_at < end,
-                   SurveyRating.keyed_at >= start))  # always true (a follow-up comes after the resolution):
-    # lets the planner start from the ratings (indexed by keyed_at), not from a year of resolved tickets
+    stmt = (select(key, SurveyRating.rating, func.count()).outerjoin(Ticket, Ticket.id == SurveyRating.ticket_id)
+            .where(SurveyRating.keyed_at >= start, SurveyRating.keyed_at < end)
+            .group_by(key, SurveyRating.rating))
     grouped: dict[Any, list[int]] = defaultdict(list)
-    for name, rating in session.execute(in_region(stmt, Ticket.city, query.region)):
+    for name, rating, n in session.execute(in_region(stmt, Ticket.city, query.region)):
         if name not in (None, ""):
-            grouped[name].append(rating)
+            grouped[name] += [rating] * n
     return {name: csat(values) for name, values in grouped.items()}
 
 

@@ -100,7 +100,9 @@ def running(due: dt.datetime, budget: float = 3600) -> dict:
             "due_at": due}
 
 
-async def rating(db, ticket_id: int, value: int, *, agent: str = "", engineer_id: int | None = None) -> None:
+async def rating(db, ticket_id: int, value: int, at: dt.datetime, *, agent: str = "",
+                 engineer_id: int | None = None) -> None:
+    """A follow-up's rating of a ticket, given ``at``."""
     async with db.session() as s:
         campaign = await s.scalar(Campaign.__table__.select().where(Campaign.name == "回访").with_only_columns(
             Campaign.id))
@@ -113,5 +115,5 @@ async def rating(db, ticket_id: int, value: int, *, agent: str = "", engineer_id
         s.add(contact)
         await s.flush()
         s.add(SurveyRating(contact_id=contact.id, campaign_id=campaign, rating=value, ticket_id=ticket_id, agent=agent,
-                           engineer_id=engineer_id))
+                           engineer_id=engineer_id, keyed_at=at))
         await s.commit()

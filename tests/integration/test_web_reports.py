@@ -56,9 +56,10 @@ async def test_queues_and_agents(web, boss):
               call("q6", local(4, 0, 0, 10), "answered", wait=5, talk=60, agent="PJSIP/1001"),  # the next day
               call("s1", local(3, 15), "answered", wait=5, talk=60, agent="PJSIP/1002", queue="sales",
                    customer_id=shanghai))
-    resolved = [await ticket(web.db, shanghai, "enquiry", local(2, 9), resolved_at=local(3, 12)) for _ in range(2)]
-    await rating(web.db, resolved[0], 5, agent="agent1")
-    await rating(web.db, resolved[1], 3, agent="agent1")
+    resolved = [await ticket(web.db, shanghai, "enquiry", local(2, 9), resolved_at=local(3, 12)) for _ in range(3)]
+    await rating(web.db, resolved[0], 5, local(3, 14), agent="agent1")
+    await rating(web.db, resolved[1], 3, local(3, 15), agent="agent1")
+    await rating(web.db, resolved[2], 5, local(4, 9), agent="agent1")  # given the next day: the next day's
     await rebuilt(web, 3, 4)
 
     queues = table(await page(boss, "/reports/queues?period=day&from=2026-11-03"))
@@ -125,8 +126,8 @@ async def test_engineers_outlets_and_sla(web, boss):
     await ticket(web.db, owner, "complaint", local(4, 9), clocks=(("resolution", {"budget_seconds": 60,
                                                                                    "used_seconds": 0}),))  # paused
     await ticket(web.db, owner, "enquiry", local(4, 10))
-    await rating(web.db, first, 4, engineer_id=wang)  # both resolved in the period
-    await rating(web.db, late, 1, engineer_id=li)
+    await rating(web.db, first, 4, local(3, 11), engineer_id=wang)  # both given in the period
+    await rating(web.db, late, 1, local(4, 11), engineer_id=li)
     query = "period=week&from=2026-11-02"
 
     engineers = table(await page(boss, f"/reports/engineers?{query}"))
