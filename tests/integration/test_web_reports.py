@@ -79,8 +79,9 @@ async def test_queues_and_agents(web, boss):
 async def test_complaint_and_fault_rates_per_model_with_exports(web, boss):
     bought = dt.date(2026, 6, 1)
     owner = await customer(web.db, "张三", products=(("冰箱 A", bought), ("冰箱 A", bought), ("冰箱 A", bought),
-                                                   ("冰箱 A", dt.date(2026, 12, 1)),  # bought after the period
-                                                   (HOSTILE, bought)))
+                                                   ("冰箱 A", dt.date(2026, 12, 1))))  # bought after the period
+    await customer(web.db, "上海客户", city="上海", products=((HOSTILE, bought),))
+    await region(web.db, "上海")
     await ticket(web.db, owner, "complaint", local(5, 9), model="冰箱 A")
     await ticket(web.db, owner, "repair", local(5, 10), model="冰箱 A", parts=(("压缩机", 2), ("温控器", 1)))
     await ticket(web.db, owner, "repair", local(6, 10), model="冰箱 A", parts=(("压缩机", 1),))
@@ -93,6 +94,8 @@ async def test_complaint_and_fault_rates_per_model_with_exports(web, boss):
     assert table(shown) == [["冰箱 A", "3", "1", "33.33%", "2", "66.67%", "压缩机 ×3、温控器 ×1"],
                             [HOSTILE, "1", "0", "0.00%", "0", "0.00%", ""],
                             ["样机 X", "0", "1", "—", "0", "—", ""]]  # nothing to divide by: never 0 %
+    in_shanghai = await page(boss, f"/reports/models?{query}&region=%E4%B8%8A%E6%B5%B7")
+    assert table(in_shanghai) == [[HOSTILE, "1", "0", "0.00%", "0", "0.00%", ""]]  # its units; no ticket there
     chart = json.loads(re.search(r'<script type="application/json" id="report-chart-data">(.*?)</script>', shown,
                                  re.S).group(1))
     assert chart["series"][0]["data"] == [33.33, 0.0, None] and chart["categories"][0] == "冰箱 A"
