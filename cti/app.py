@@ -44,6 +44,7 @@ from cti.supervision.agent_news import AgentNews
 from cti.supervision.board import COUNTS_SECONDS, Board
 from cti.supervision.control import AgentControl, PbxRefused, PbxUnavailable, WrapUp
 from cti.supervision.live import WRAP_UP_REASON
+from cti.supervision.reports_build import JOB_SECONDS as REPORTS_SECONDS, ReportsJob
 from cti.tickets import webhook
 from cti.tickets.calendar import ChinaHolidays
 from cti.tickets.campaign_results import CampaignResults
@@ -128,6 +129,7 @@ class Service:
     feeds: CampaignFeeds | None = None
     campaign_results: CampaignResults | None = None
     webhooks: webhook.WebhookSender | None = None
+    reports: ReportsJob | None = None  # the reports' daily aggregates, kept current
     scheduler: Scheduler | None = None
     board: Board | None = None  # the wallboard: the floor and today's figures
     control: AgentControl | None = None  # agents' queue logins and pauses through the PBX
@@ -177,6 +179,8 @@ class Service:
         self.scheduler = Scheduler()
         self.scheduler.every("sla_tick", self.settings.sla_tick_seconds, self.timers.tick)
         self.scheduler.every("db_optimize", OPTIMIZE_SECONDS, self.db.optimize)
+        self.reports = ReportsJob(self.db, self.settings.zone, self.clock)  # yesterday's and today's aggregates
+        self.scheduler.every("reports", REPORTS_SECONDS, self.reports.run)
         if hook is not None:
             self.webhooks = webhook.WebhookSender(self.db, hook, self.clock)
             self.scheduler.every("webhooks", WEBHOOK_SECONDS, self.webhooks.run)

@@ -1,6 +1,6 @@
 """The ``cti`` command: serve, migrate, demo, sim, user add/disable/enable/list, customers import, calls export,
 tickets export/import (``cti/cli_tickets.py``), prompts build (``cti/cli_prompts.py``),
-campaigns import/export (``cti/cli_campaigns.py``).
+campaigns import/export (``cti/cli_campaigns.py``), reports rebuild (``cti/cli_reports.py``).
 
 Errors are one clear line on stderr and a non-zero exit (2: wrong usage or settings, 1: the work failed).
 """
@@ -115,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     _tickets_parser(sub)
     _prompts_parser(sub)
     _campaigns_parser(sub)
+    _reports_parser(sub)
     return p
 
 
@@ -157,6 +158,14 @@ def _campaigns_parser(sub: Any) -> None:
     exp.add_argument("--attempts", action="store_true", help="one row per attempt instead")
     exp.add_argument("--out", "-o", type=Path, help="file to write (default: campaign-<id>-results-<date>.<format>)")
     exp.set_defaults(func=_lazy("cti.cli_campaigns", "export"))
+
+
+def _reports_parser(sub: Any) -> None:
+    reports = sub.add_parser("reports", help="the supervisors' reports").add_subparsers(required=True, metavar="ACTION")
+    rebuild = reports.add_parser("rebuild", help="rebuild the reports' daily aggregates of a range of days (idempotent)")
+    rebuild.add_argument("--from", dest="first", type=_local_day, required=True, help="first day, YYYY-MM-DD in CTI_TIMEZONE")
+    rebuild.add_argument("--to", dest="last", type=_local_day, help="last day, inclusive (default: the first day)")
+    rebuild.set_defaults(func=_lazy("cti.cli_reports", "rebuild"))
 
 
 def _lazy(module: str, name: str) -> Command:

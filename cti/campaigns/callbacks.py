@@ -77,8 +77,8 @@ def schedule(session: Session, agent: Agent, *, e164: str | None, at: dt.datetim
         language=language_for(e164, language), source=source, reason=reason, origin_call_id=call_id[:64],
         owner_id=agent.user_id if owner_only else None,
         owner_until=at + dt.timedelta(minutes=minutes) if owner_only else None,
-        data={"scheduled_by": agent.username}, dedupe_key=None, state="pending", next_at=max(at, now),
-        created_at=now)
+        data={"scheduled_by": agent.username, "due": at.astimezone(dt.UTC).isoformat()},  # due: the promise
+        dedupe_key=None, state="pending", next_at=max(at, now), created_at=now)
     assert contact_id is not None  # no dedupe key: never a conflict
     _audit(session, agent, contact_id, "callback_schedule" if source == "agent" else f"callback_{source}", None, {
         "campaign_id": campaign.id, "e164": e164, "at": at.isoformat(), "owner_only": owner_only, "reason": reason,

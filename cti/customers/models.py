@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cti.store.base import Base, UTCDateTime, utcnow
@@ -51,6 +51,7 @@ class Product(Base):
     """A product the customer bought; warranty runs ``warranty_months`` from ``purchase_date``."""
 
     __tablename__ = "products"
+    __table_args__ = (Index("ix_products_model_purchase", "model", "purchase_date"),)  # units sold (reports), from the index
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)

@@ -57,7 +57,7 @@ class CompletionReport(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     engineer_id: Mapped[int | None] = mapped_column(ForeignKey("engineers.id", ondelete="SET NULL"))
     arrived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # reports: faults
     work_done: Mapped[str] = mapped_column(Text, default="")
     labour_charge: Mapped[float] = mapped_column(Numeric(10, 2), default=0)
     parts_charge: Mapped[float] = mapped_column(Numeric(10, 2), default=0)

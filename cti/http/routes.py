@@ -8,8 +8,9 @@ from aiohttp import web
 from cti.http import (
     admin_pages, agent_pages, auth, calendar_admin, call_pages, callback_forms, callback_pages, campaign_forms,
     campaign_import, campaign_pages, console, customer_pages, dispatch_admin, dispatch_pages, dnc_pages,
-    escalation_pages, followup_pages, keys, middleware, org_admin, push, queue_rules_admin, security, sla_admin,
-    status, templating, ticket_actions, ticket_export, ticket_forms, ticket_pages, wallboard_pages, work_pages,
+    escalation_pages, followup_pages, keys, middleware, org_admin, push, queue_rules_admin, report_pages, security,
+    sla_admin, status, templating, ticket_actions, ticket_export, ticket_forms, ticket_pages, wallboard_pages,
+    work_pages,
 )
 from cti.http.login_csrf import FORMS, LoginForms
 from cti.http.sessions import STORAGE, DbSessionStorage
@@ -155,4 +156,5 @@ def setup_web(app: web.Application) -> None:
         web.post("/agents/pause", agent_pages.pause),
         web.post("/agents/unpause", agent_pages.unpause),
     ])
+    app.router.add_routes(report_pages.routes())  # the supervisors' reports: pages, CSV and XLSX (stable URLs)
     app.router.add_static("/static/", web_dir() / "static", name="static", append_version=False)

@@ -9,6 +9,7 @@ from cti.supervision.models import QueueSetting
 from cti.dispatch.models import CompletionPart, CompletionReport, Engineer, ServiceOutlet, ServiceRegion
 from cti.store.base import Base
 from cti.store.secrets import AppSecret
+from cti.supervision.reports_models import ReportAgentDay, ReportModelDay, ReportPromiseDay, ReportQueueDay
 from cti.tickets.models import (
     BusinessCalendarRow,
     CalendarDay,
@@ -30,7 +31,7 @@ __all__ = [
     "AppSecret", "AuditEntry", "Base", "BusinessCalendarRow", "CalendarDay", "Call", "CallAgentLeg", "Campaign",
     "CampaignAttempt", "CampaignContact", "CompletionPart", "DoNotCall",
     "CompletionReport", "Customer", "CustomerPhone", "Engineer", "Escalation", "OrgUnit", "Product", "QueueSetting",
-    "QueueTicketRule",
+    "QueueTicketRule", "ReportAgentDay", "ReportModelDay", "ReportPromiseDay", "ReportQueueDay",
     "ServiceOutlet", "ServiceRegion", "SlaClock", "SlaPolicy", "Ticket", "TicketCall", "TicketCounter", "TicketEvent",
     "TicketNotification", "TicketSearch", "User", "WebSession", "WebhookDelivery",
 ]

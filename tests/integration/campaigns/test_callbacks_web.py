@@ -115,7 +115,8 @@ async def test_an_agent_schedules_a_callback_from_the_ticket_page_for_its_custom
     assert (c.e164, c.customer_id, c.ticket_id, c.name, c.source, c.state) == (ZHANG, customer, ticket_id, "张三",
                                                                               "agent", "pending")
     assert (c.next_at, c.owner_id, c.owner_until) == (at_utc, web.users["agent1"], at_utc + dt.timedelta(minutes=30))
-    assert (c.reason, c.data) == ("客户要求明天回电确认上门时间", {"scheduled_by": "agent1"})
+    assert (c.reason, c.data) == ("客户要求明天回电确认上门时间", {"scheduled_by": "agent1",
+                                                                    "due": at_utc.isoformat()})  # the promise (reports)
     listed = text_of(await (await agent.get("/callbacks")).text())
     local = at_utc.astimezone(web.settings.zone).strftime("%m-%d %H:%M")
     assert f"已预约 {local} 回拨 {ZHANG}。" in listed

@@ -143,6 +143,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/agents/logout"): STAFF,
     ("POST", "/agents/pause"): STAFF,
     ("POST", "/agents/unpause"): STAFF,
+    # the supervisors' reports: each page and its exports (aggregates, not customer data)
+    ("GET", "/reports"): SUPERVISORS,
+    **{("GET", f"/reports/{name}{ext}"): SUPERVISORS
+       for name in ("queues", "agents", "models", "engineers", "sla", "callbacks") for ext in ("", ".csv", ".xlsx")},
 }
 
 
