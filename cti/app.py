@@ -74,6 +74,7 @@ class PbxMembers:
         self._gateway_of = gateway_of
         self._queues: list[str] = []
         self._queues_at = -self.QUEUES_TTL
+        self._asking = asyncio.Lock()  # a thousand consoles after a restart ask the PBX once
 
     async def queue_add(self, *, queue: str, interface: str, member_name: str) -> None:
         await self._do("queue_add", queue=queue, interface=interface, member_name=member_name)
@@ -85,10 +86,11 @@ class PbxMembers:
         await self._do("queue_pause", queue=None, interface=interface, paused=paused, reason=reason)
 
     async def queues(self) -> list[str]:
-        if time.monotonic() - self._queues_at >= self.QUEUES_TTL:
-            items = await self._call("queue_status")
-            self._queues = sorted({i["Queue"] for i in items if i.get("Event") == "QueueParams" and i.get("Queue")})
-            self._queues_at = time.monotonic()
+        async with self._asking:
+            if time.monotonic() - self._queues_at >= self.QUEUES_TTL:
+                items = await self._call("queue_status")
+                self._queues = sorted({i["Queue"] for i in items if i.get("Event") == "QueueParams" and i.get("Queue")})
+                self._queues_at = time.monotonic()
         return self._queues
 
     async def _do(self, action: str, **fields: Any) -> None:
@@ -216,7 +218,7 @@ class Service:
         self.scheduler.every("agent_news", AGENT_NEWS_SECONDS, self.agent_news.refresh)
         members = PbxMembers(lambda: getattr(self.bridge, "gateway", None))
         self.control = AgentControl(self.db, members, self.settings.pause_reasons, WRAP_UP_REASON,
-                                    unit_of=self.board.unit_of_phone)
+                                    unit_of=self.board.unit_of_phone, unit_of_queue=self.board.unit_of_queue)
         self.wrap_up = WrapUp(members, self.board.floor, self.settings.wrap_up_seconds, WRAP_UP_REASON, time.time)
         if self.settings.wrap_up_seconds:
             self.bus.subscribe("wrap_up", self.wrap_up.handle_batch, batch_max=POP_BATCH_MAX)

@@ -90,17 +90,17 @@ def dial(session: Session, agent: Agent, *, e164: str | None, now: dt.datetime, 
          default_zone: str, name: str = "", customer_id: int | None = None, ticket_id: int | None = None,
          call_id: str = "", language: str = "zh") -> Claim:
     """Click-to-dial: the agent calls a customer now from their phone. A callback of their own, due now
-    (``source`` ``dial``), claimed in the same transaction: it is made once, under the do-not-call list
-    and the lines of the callbacks campaign, and it is logged and linked like one; refused
-    (``CallbackError``), nothing is left behind. The campaign's calling hours do not hold a call a person
-    decided to make (the agent sees the time; a scheduled callback waits for them)."""
+    (``source`` ``dial``), claimed in the same transaction: it is made once, under the do-not-call list,
+    and it is logged and linked like one; refused (``CallbackError``), nothing is left behind. Neither the
+    campaign's calling hours nor its lines hold back a call a person decided to make (the agent sees the
+    time); it does take one of the campaign's lines, so the dialer's automatic callbacks yield to it."""
     if not agent.interface:
         raise CallbackError("no_phone")
     contact_id = schedule(session, agent, e164=e164, at=now, owner_only=True, reason="", now=now, name=name,
                           customer_id=customer_id, ticket_id=ticket_id, call_id=call_id, language=language,
                           source="dial")
     return claim_contact(session, contact_id, agent, now, holidays=holidays, default_zone=default_zone,
-                         in_window=False)
+                         by_a_person=True)
 
 
 def _linked_customer(session: Session, customer_id: int | None, ticket_id: int | None) -> int | None:
@@ -201,7 +201,7 @@ def _row(contact: CampaignContact, tickets: dict[int, str], now: dt.datetime) ->
 
 def claim_contact(session: Session, contact_id: int, agent: Agent, now: dt.datetime, *,
                   holidays: HolidaySource | None, default_zone: str, claimer: str = CLAIMER,
-                  in_window: bool = True) -> Claim:
+                  by_a_person: bool = False) -> Claim:
     """An agent calls this callback now: claimed like the dialer claims (the campaign's row locked, its
     lines counted, the do-not-call list and the callee's calling window checked)."""
     if not agent.interface:
@@ -220,12 +220,12 @@ def claim_contact(session: Session, contact_id: int, agent: Agent, now: dt.datet
         raise CallbackError("do_not_call")
     zones = zones_of(contact.e164, default_zone)
     window = window_of(campaign, holidays)
-    if in_window and not window.is_open(now, zones):
+    if not by_a_person and not window.is_open(now, zones):
         raise CallbackError("outside_window", opens=window.next_open(now, zones))
     busy = session.scalar(select(func.count()).select_from(CampaignAttempt).where(
         CampaignAttempt.campaign_id == campaign.id, IS_BUSY)) or 0
-    if busy >= campaign.max_concurrent:
-        raise CallbackError("lines_full")
+    if busy >= campaign.max_concurrent and not by_a_person:
+        raise CallbackError("lines_full")  # a person's own call is not held back: the dialer's calls yield
     claim = take(session, campaign, contact, now, claimer)
     if claim is None:
         raise CallbackError("taken")

@@ -136,7 +136,8 @@ def _snapshot(request: web.Request, user: User) -> dict:
     snapshot = {"pops": pops, "synced": synced}
     board = getattr(service, "board", None)
     if user.interface and board is not None:  # the agent's own state on the floor (their bar)
-        snapshot["agent"] = {"interface": user.interface, "agent": board.agent_view(user.interface)}
+        snapshot["agent"] = {"interface": user.interface, "agent": board.agent_view(user.interface),
+                             "now": board.clock()}
         if service.agent_news is not None:
             service.agent_news.seen(user.interface, user.id)
     if user.role in SUPERVISORS:  # the open escalations they act on; a calendar missing this year's holidays

@@ -8,6 +8,7 @@ database.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from cti.push import Hub
@@ -37,5 +38,5 @@ class AgentNews:
     def send(self, rows: dict[str, dict[str, Any] | None]) -> None:
         for interface, row in rows.items():
             for user_id in self._users.get(interface, ()):
-                self._hub.send(user_id, "agent", {"interface": interface, "agent": row})
+                self._hub.send(user_id, "agent", {"interface": interface, "agent": row, "now": time.time()})
                 self.sent += 1

@@ -108,6 +108,9 @@ class Board:
     def unit_of_phone(self, interface: str) -> int | None:
         return self.phones.get(interface)
 
+    def unit_of_queue(self, queue: str) -> int | None:
+        return self.settings["units"].get(queue)
+
     # -- life ------------------------------------------------------------------------------------------
 
     async def start(self) -> None:

@@ -70,10 +70,12 @@ def may_control(actor: Actor, interface: str, unit_of: Callable[[str], int | Non
 
 class AgentControl:
     def __init__(self, db: Any, pbx: Pbx, reasons: Sequence[str], wrap_up_reason: str,
-                 unit_of: Callable[[str], int | None] = lambda interface: None) -> None:
+                 unit_of: Callable[[str], int | None] = lambda interface: None,
+                 unit_of_queue: Callable[[str], int | None] = lambda queue: None) -> None:
         self._db = db
         self._pbx = pbx
         self._unit_of = unit_of  # the unit of the person a phone belongs to
+        self._unit_of_queue = unit_of_queue  # the unit a queue is placed in (queue_settings)
         self.reasons = tuple(reasons)
         self.wrap_up_reason = wrap_up_reason
 
@@ -85,6 +87,8 @@ class AgentControl:
         self._check(actor, interface)
         if queue not in await self.queues():
             raise ControlError("no_queue")
+        if not actor.scope.covers(self._unit_of_queue(queue)):
+            raise ControlError("not_allowed")  # another branch's queue
         await self._run(actor, "login", interface, {"queue": queue},
                         self._pbx.queue_add(queue=queue, interface=interface, member_name=member_name))
 
@@ -146,7 +150,7 @@ class WrapUp:
         """Pause the agents who talked on each call that ended (not those already paused)."""
         if not self.seconds:
             return
-        talked = {leg for e in events if type(e) is CallEnded for leg in _talked(e)}
+        talked = {leg for e in events if type(e) is CallEnded and _wrapped(e) for leg in _talked(e)}
         for interface in sorted(talked):
             agent = self._floor.agents.get(interface)
             if agent is None or agent.paused:
@@ -169,6 +173,11 @@ class WrapUp:
                     self.ended += 1
                 except (PbxUnavailable, PbxRefused) as exc:
                     log.info("after-call work of %s not ended: %s", agent.interface, exc)
+
+
+def _wrapped(e: CallEnded) -> bool:
+    """After-call work follows a queue call a customer talked on (not an agent's own call, nor one that failed)."""
+    return bool(e.queue) and e.disposition.value in ("answered", "transferred")
 
 
 def _talked(e: CallEnded) -> set[str]:

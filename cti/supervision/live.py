@@ -151,7 +151,7 @@ class Floor:
             call.answered_at, call.agent, call.wait = e.at, e.interface, float(e.wait_seconds)
             changed.add(CALLS)
         if agent is not None:
-            agent.ringing, agent.talking, agent.last_queue = "", e.call_id, e.queue or agent.last_queue
+            agent.ringing, agent.talking, agent.last_queue = "", e.call_id, e.queue  # "": not a queue's call
             self.phones.setdefault(e.call_id, set()).add(e.interface)
             self._settle(agent, e.at)
             changed.add(f"agent:{e.interface}")

@@ -132,3 +132,23 @@ async def test_the_tree_refuses_what_would_break_it_and_audits_what_it_does(org,
             AuditEntry.entity.in_(("org_unit", "user", "queue_setting"))).order_by(AuditEntry.id))]
     assert actions.count(("org_unit", "create")) == 3 and actions.count(("user", "place")) == 4
     assert ("queue_setting", "save") not in actions
+
+
+async def test_a_queue_of_another_branch_cannot_be_joined(org, pbx, db):
+    web, service, admin, units = org
+    async with db.session() as s:
+        await users.create(s, username="agent5", password=PASSWORD, role="agent", interface="PJSIP/1005",
+                           display_name="孙五")
+    ids = await user_ids(db)
+    resp = await post(admin, f"/admin/users/{ids['agent5']}/unit", "/admin/users", org_unit_id=str(units["华西"]))
+    assert resp.status == 303
+    resp = await post(admin, "/admin/queues", "/admin/queues", queue="support", label="", org_unit_id=str(units["华东"]),
+                      service_level_seconds="20", short_abandon_seconds="5", service_level_amber="80",
+                      service_level_red="60", abandon_rate_amber="5", abandon_rate_red="10", longest_wait_amber="30",
+                      longest_wait_red="60", waiting_amber="3", waiting_red="6", asa_amber="20", asa_red="40")
+    assert resp.status == 303
+    west_agent = await web.login("agent5")
+    token = await page_token(west_agent, "/")
+    resp = await west_agent.post("/agents/login", data={"queue": "support", "csrf_token": token}, headers=JSON)
+    assert resp.status == 403  # support is East's now
+    assert pbx.actions_named("QueueAdd") == []

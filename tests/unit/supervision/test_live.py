@@ -124,3 +124,15 @@ def test_after_call_work_is_measured_from_the_pause_to_its_end_and_counts_for_th
     floor.apply(member(200, paused=True, reason="lunch"))
     floor.apply(member(260))
     assert floor.wraps == []  # a lunch is not after-call work
+
+
+def test_after_call_work_after_a_call_outside_any_queue_is_not_a_queues():
+    floor = Floor()
+    floor.apply(member(0))
+    floor.apply(CallAnswered("q1", 10, "PJSIP/1001", "王芳", "support", 3, 2))
+    floor.apply(ended("q1", 50))
+    floor.apply(CallAnswered("d1", 60, "PJSIP/1001", "王芳", "", 0, 1))  # the agent's own call, no queue
+    floor.apply(ended("d1", 100))
+    floor.apply(member(101, paused=True, reason=WRAP_UP_REASON))
+    floor.apply(member(131))
+    assert floor.wraps == []  # not added to support's handling time

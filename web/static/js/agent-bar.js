@@ -85,6 +85,7 @@ function start(bar, consoleRoot) {
     var m = ev.detail;
     var data = m && (m.type === "agent" ? m.data : m.type === "snapshot" ? m.data.agent : null);
     if (!data) return;
+    if (typeof data.now === "number") me.skew = Date.now() / 1000 - data.now;  // the server's clock, as it counts
     me.agent = data.agent;
     draw();
   });
