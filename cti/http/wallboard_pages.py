@@ -1,7 +1,7 @@
 """The wallboard: ``GET /wallboard`` (the page) and ``GET /wallboard/ws`` (its live figures).
 
 The channel sends a ``snapshot`` of everything the screen shows, then an ``update`` with what changed,
-at once on a quiet floor and at most every fifth of a second on a busy one (:mod:`cti.supervision.board` coalesces), and a ``heartbeat`` when the
+at once on a quiet floor and at most every 0.15 s on a busy one (:mod:`cti.supervision.board` coalesces), and a ``heartbeat`` when the
 floor is quiet. A reconnect starts again from a snapshot: the wallboard shows the present, it has no
 history to replay. The session behind the channel is rechecked with the consoles' (``PushSessions``).
 """

@@ -4,9 +4,8 @@
   (:class:`~cti.supervision.live.Floor`: calls waiting, agents' states, calls in progress) and to
   today's counters (:class:`~cti.supervision.today.Today`), and collects what changed.
 * What changed is rendered once and offered to each screen (:class:`Screen`), filtered by what its
-  user may see: at once when the floor was quiet, then at most every ``FLUSH_SECONDS`` (a fifth of a
-  second); a screen keeps only the newest value of each row until its browser takes it, so 200 calls a
-  second cost a browser five messages a second whatever the load, and a quiet floor nothing
+  user may see: at once when the floor was quiet, then at most every ``FLUSH_SECONDS`` (0.15 s); a screen keeps only the newest value of each row until its browser takes it, so 200 calls a
+  second cost a browser about six messages a second whatever the load, and a quiet floor nothing
   (docs/PERFORMANCE.md, ``bench/wallboard.py``).
 * Every ``COUNTS_SECONDS`` the hotline's open work is read from the tables: callbacks due and
   overdue, tickets at risk or breached, open escalations, today's ratings (CSAT).
@@ -40,7 +39,7 @@ from cti.tickets import escalations
 from cti.tickets import queries as ticket_queries
 
 log = logging.getLogger(__name__)
-FLUSH_SECONDS = 0.2  # at most five updates a second per screen
+FLUSH_SECONDS = 0.15  # at most about six updates a second per screen
 COUNTS_SECONDS = 15.0
 CALLS_SHOWN = 100  # the calls in progress a screen lists (the longest-waiting first)
 CALLBACK_OVERDUE = dt.timedelta(minutes=30)  # a due callback not made after this is overdue
@@ -227,7 +226,7 @@ class Board:
 
     async def _flush_every(self, seconds: float) -> None:
         """Flush as soon as something changed, then not again for ``seconds`` (what changes meanwhile goes
-        out together): an event on a quiet floor shows at once, a busy floor costs five updates a second,
+        out together): an event on a quiet floor shows at once, a busy floor about six updates a second,
         an idle one nothing."""
         while True:
             await self._wake.wait()
