@@ -32,6 +32,8 @@ from cti.events import CallEnded, CallQueued
 from cti.supervision.live import CALLS, AgentLive, Floor, LiveCall
 from cti.supervision.metrics import Figures, QueueCall, csat
 from cti.supervision import queue_settings
+from cti.supervision.reports_calls import rated_queue
+from cti.supervision.reports_common import ratings_between
 from cti.supervision.targets import Targets, grades
 from cti.supervision.today import Today
 from cti.tasks import cancel_and_wait
@@ -90,7 +92,7 @@ class Board:
         self.clock = clock
         self.floor = Floor()
         self.today = Today(zone, window, thresholds=lambda queue: self.targets(queue).thresholds)
-        self.settings: dict[str, Any] = {"targets": {}, "labels": {}, "units": {}}  # per queue (queue_settings)
+        self.settings: dict[str, Any] = {"targets": {}, "labels": {}, "units": {}, "csat": {}}  # per queue
         self.phones: dict[str, int | None] = {}  # a login's phone -> the unit its person sits in
         self.hotline: dict[str, Any] = {}
         self.screens: set[Screen] = set()
@@ -204,7 +206,7 @@ class Board:
         self.screens.discard(screen)
 
     def all_queues(self) -> set[str]:
-        return set(self.floor.queued) | set(self.today.queues) | {
+        return set(self.floor.queued) | set(self.today.queues) | set(self.settings["csat"]) | {
             q for agent in self.floor.agents.values() for q in agent.queues}
 
     def sees_queue(self, screen: Screen, queue: str) -> bool:
@@ -287,7 +289,9 @@ class Board:
         members = self.floor.in_queue(queue)
         states = {state: sum(a.state == state for a in members) for state in STATES}
         values = _figure_values(figures)
-        values.update(waiting=self.floor.waiting(queue), longest_wait=None if oldest is None else now - oldest)
+        share, ratings = self.settings["csat"].get(queue, (None, 0))
+        values.update(waiting=self.floor.waiting(queue), longest_wait=None if oldest is None else now - oldest,
+                      csat=share, ratings=ratings)
         return {"name": queue, "label": self.settings["labels"].get(queue, ""), "waiting": values["waiting"], "oldest": oldest, "logged_in": len(members),
                 "states": states, **{k: v for k, v in values.items() if k not in ("waiting", "longest_wait")},
                 "grades": grades(self.targets(queue), values), "limits": _limits(self.targets(queue))}
@@ -336,8 +340,11 @@ def _call_row(c: LiveCall) -> dict[str, Any]:
 
 
 def _floor_tables(session: Any, now: dt.datetime, since: dt.datetime) -> tuple[dict, dict, dict]:
-    """One read: the hotline's open work, the queues' settings, the people's phones and branches."""
-    return _hotline_counts(session, now, since), queue_settings.floor_settings(session), org.phones_placed(session)
+    """One read: the hotline's open work, the queues' settings (and today's CSAT of each queue, by the queue
+    its rated tickets came through), the people's phones and branches."""
+    settings = queue_settings.floor_settings(session)
+    settings["csat"] = {q: (c.share, c.ratings) for q, c in ratings_between(session, since, now, rated_queue()).items()}
+    return _hotline_counts(session, now, since), settings, org.phones_placed(session)
 
 
 def _hotline_counts(session: Any, now: dt.datetime, since: dt.datetime) -> dict[str, Any]:

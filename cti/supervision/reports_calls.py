@@ -21,7 +21,7 @@ from cti.users.models import User
 def queue_rows(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
     """One row per queue with calls in the period."""
     totals = _summed(session, ReportQueueDay, ReportQueueDay.queue, query)
-    ratings = ratings_by(session, query, _first_queue())
+    ratings = ratings_by(session, query, rated_queue())
     return [{"name": queue, **_figure_cells(t), **csat_cells(ratings.get(queue))} for queue, t in totals]
 
 
@@ -52,7 +52,7 @@ def _figure_cells(totals: CallTotals) -> dict[str, Any]:
             "asa": f.asa, "aht": f.aht}
 
 
-def _first_queue() -> Any:
+def rated_queue() -> Any:
     """The queue a rated ticket came through: the queue of its linked inbound calls (the first by name when
     they came through several)."""
     return (select(func.min(Call.queue)).join(TicketCall, TicketCall.call_id == Call.call_id)

@@ -46,11 +46,17 @@ def ratings_by(session: Session, query: ReportQuery, key: Any) -> dict[Any, Csat
     column or expression over ``survey_ratings`` and ``tickets``; rows whose key is NULL or "" are left out).
     A rating counts on the day it was given: once a period is over, its CSAT no longer changes."""
     start, end = query.bounds()
+    return ratings_between(session, start, end, key, region=query.region)
+
+
+def ratings_between(session: Session, start: dt.datetime, end: dt.datetime, key: Any, *,
+                    region: str = "") -> dict[Any, Csat]:
+    """CSAT of the ratings given from ``start`` to ``end`` grouped by ``key`` (the reports', the wallboard's day)."""
     stmt = (select(key, SurveyRating.rating, func.count()).outerjoin(Ticket, Ticket.id == SurveyRating.ticket_id)
             .where(SurveyRating.keyed_at >= start, SurveyRating.keyed_at < end)
             .group_by(key, SurveyRating.rating))
     grouped: dict[Any, list[int]] = defaultdict(list)
-    for name, rating, n in session.execute(in_region(stmt, Ticket.city, query.region)):
+    for name, rating, n in session.execute(in_region(stmt, Ticket.city, region)):
         if name not in (None, ""):
             grouped[name] += [rating] * n
     return {name: csat(values) for name, values in grouped.items()}

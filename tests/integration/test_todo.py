@@ -58,3 +58,34 @@ async def test_an_agent_and_a_supervisor_are_each_told_what_they_still_owe(web):
     await service.bus.drain()
     assert counts(await todo(boss)) == {"escalations": 1, "tickets_breached": 1}
     assert "escalations" not in counts(await todo(agent))
+
+
+async def test_the_wallboard_shows_each_queues_csat_today_from_the_follow_ups(web):
+    """A rating given today counts for the queue its ticket's call came through (docs/METRICS.md)."""
+    from cti.calls.models import Call
+    from cti.campaigns.models import Campaign, CampaignContact, SurveyRating
+    from cti.org.tree import EVERYTHING
+    from cti.supervision.board import Screen
+    from cti.tickets.models import TicketCall
+
+    service = web.app[keys.SERVICE]
+    customer = await web.add_customer("张三", ZHANG)
+    ticket, _ = await service.tickets.open(NewTicket(customer, "repair", "carry_in", description="不制冷"), SYSTEM)
+    now = dt.datetime.now(dt.UTC)
+    async with web.db.session() as s:
+        s.add(Call(call_id="csat.1", direction="inbound", caller_raw=ZHANG, caller_e164=ZHANG, queue="support",
+                   offered_at=now, disposition="answered", answered_by="PJSIP/1001"))
+        s.add(TicketCall(ticket_id=ticket, call_id="csat.1"))
+        campaign = Campaign(name="回访", kind="survey", feed="resolved", state="running")
+        s.add(campaign)
+        await s.flush()
+        for n, rating in enumerate((5, 4, 2)):
+            contact = CampaignContact(campaign_id=campaign.id, e164=ZHANG, ticket_id=ticket)
+            s.add(contact)
+            await s.flush()
+            s.add(SurveyRating(contact_id=contact.id, campaign_id=campaign.id, rating=rating, ticket_id=ticket,
+                               keyed_at=now))
+        await s.commit()
+    await service.board.refresh_counts()
+    row = service.board.snapshot(Screen(EVERYTHING))["queues"]["support"]
+    assert (row["csat"], row["ratings"], row["grades"]["csat"]) == (2 / 3, 3, "bad")  # 67 %: below 70 %

@@ -70,7 +70,7 @@ function start(root) {
     [["offered", String(q.offered), "none"], ["answered", String(q.answered), "none"],
      ["abandoned", String(q.abandoned), "none"], ["service_level", pct(q.service_level), q.grades.service_level],
      ["abandon_rate", pct(q.abandon_rate), q.grades.abandon_rate], ["asa", secs(q.asa), q.grades.asa],
-     ["aht", secs(q.aht), "none"]].forEach(function (f) {
+     ["aht", secs(q.aht), "none"], ["csat_queue", pct(q.csat), q.grades.csat]].forEach(function (f) {
       var box = el("div", "wb-fig grade-" + f[2]);
       box.setAttribute("data-figure", f[0]);
       box.appendChild(el("dt", "", t("wallboard." + f[0])));
