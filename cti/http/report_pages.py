@@ -14,6 +14,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from cti.http import i18n, keys
+from cti.http.org_support import scope_of
 from cti.http.auth import SUPERVISORS, Handler, allow
 from cti.http.downloads import send_sheet
 from cti.http.templating import LANG_KEY, error_page, render
@@ -44,7 +45,8 @@ async def read_query(request: web.Request, report: Report) -> ReportQuery:
     view = raw["view"] or (report.views[0] if report.views else "")
     if view and view not in report.views:
         raise QueryError("view")
-    return ReportQuery(period=period, region=raw["region"], zone=settings.zone, now=now, view=view)
+    return ReportQuery(period=period, region=raw["region"], zone=settings.zone, now=now, view=view,
+                       scope=await scope_of(request))
 
 
 def canonical(query: ReportQuery) -> dict[str, str]:

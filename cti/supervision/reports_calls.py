@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from cti.calls.models import Call
 from cti.campaigns.models import SurveyRating
 from cti.supervision.metrics import Csat
+from cti.supervision.models import QueueSetting
 from cti.supervision.report_figures import TOTAL_FIELDS, CallTotals, figures_of
 from cti.supervision.reports_common import ReportQuery, csat_cells, in_region, ratings_by
 from cti.supervision.reports_models import ReportAgentDay, ReportQueueDay
@@ -22,19 +23,22 @@ def queue_rows(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
     """One row per queue with calls in the period."""
     totals = _summed(session, ReportQueueDay, ReportQueueDay.queue, query)
     ratings = ratings_by(session, query, rated_queue())
-    return [{"name": queue, **_figure_cells(t), **csat_cells(ratings.get(queue))} for queue, t in totals]
+    units = dict(session.execute(select(QueueSetting.queue, QueueSetting.org_unit_id)).all())
+    return [{"name": queue, **_figure_cells(t), **csat_cells(ratings.get(queue))} for queue, t in totals
+            if query.scope.covers(units.get(queue))]
 
 
 def agent_rows(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
     """One row per agent (PBX interface) with calls in the period, named after the login bound to it."""
     totals = _summed(session, ReportAgentDay, ReportAgentDay.agent, query)
-    bound = session.execute(select(User.username, User.interface, User.display_name)
+    bound = session.execute(select(User.username, User.interface, User.display_name, User.org_unit_id)
                             .where(User.interface.is_not(None))).all()
-    names = {iface: name for _, iface, name in bound}
+    names = {iface: name for _, iface, name, _ in bound}
+    units = {iface: unit for _, iface, _, unit in bound}  # a phone no login is bound to: the head office's
     by_login = ratings_by(session, query, SurveyRating.agent)  # a rating names the login that resolved the ticket
-    ratings: dict[str, Csat] = {iface: by_login[login] for login, iface, _ in bound if login in by_login}
+    ratings: dict[str, Csat] = {iface: by_login[login] for login, iface, _, _ in bound if login in by_login}
     return [{"name": f"{names[iface]} ({iface})" if names.get(iface) else iface, **_figure_cells(t),
-             **csat_cells(ratings.get(iface))} for iface, t in totals]
+             **csat_cells(ratings.get(iface))} for iface, t in totals if query.scope.covers(units.get(iface))]
 
 
 def _summed(session: Session, table: Any, key: Any, query: ReportQuery) -> list[tuple[str, CallTotals]]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cti.campaigns.models import SurveyRating
 from cti.dispatch.models import ServiceRegion
+from cti.org.tree import EVERYTHING, Scope
 from cti.supervision.metrics import Csat, csat
 from cti.supervision.report_figures import Period
 from cti.tickets.models import Ticket
@@ -27,6 +28,7 @@ class ReportQuery:
     zone: dt.tzinfo
     now: dt.datetime
     view: str = ""  # the engineers' report: "engineer" or "outlet"
+    scope: Scope = EVERYTHING  # who asks: the queues and agents of their branch and below (cti.org)
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         return self.period.bounds(self.zone)

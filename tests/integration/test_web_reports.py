@@ -17,6 +17,8 @@ from reports_support import (
 )
 from web_support import PASSWORD, csrf_from, web  # noqa: F401
 
+from sqlalchemy import select
+
 from cti.campaigns.models import Campaign, CampaignContact
 from cti.http import keys
 from cti.supervision.reports import REPORTS
@@ -74,6 +76,28 @@ async def test_queues_and_agents(web, boss):
     agents = table(await page(boss, "/reports/agents?period=day&from=2026-11-03"))
     assert agents == [["王芳 (PJSIP/1001)", "2", "2", "0", "0", "50.0%", "0.0%", "0:30", "5:50", "50.0%", "4.00", "2"],
                       ["李娜 (PJSIP/1002)", "3", "2", "0", "1", "50.0%", "0.0%", "0:17", "2:10", "—", "—", "0"]]
+
+
+async def test_a_branch_supervisor_sees_the_queues_and_agents_of_their_branch_only(web, boss):
+    from cti.org.models import OrgUnit
+    from cti.supervision.models import QueueSetting
+    from cti.users.models import User
+
+    await add(web.db, call("b1", local(3, 9), "answered", wait=10, talk=100, agent="PJSIP/1001"),
+              call("b2", local(3, 10), "answered", wait=10, talk=100, agent="PJSIP/1002", queue="sales"))
+    await rebuilt(web, 3, 3)
+    async with web.db.session() as s:
+        east, west = OrgUnit(name="华东"), OrgUnit(name="华西")
+        s.add_all([east, west])
+        await s.flush()
+        s.add_all([QueueSetting(queue="support", org_unit_id=east.id), QueueSetting(queue="sales", org_unit_id=west.id)])
+        for username, unit in (("agent1", east.id), ("agent2", west.id), ("boss", east.id)):
+            (await s.execute(select(User).where(User.username == username))).scalar_one().org_unit_id = unit
+        await s.commit()
+    queues = table(await page(boss, "/reports/queues?period=day&from=2026-11-03"))
+    assert [row[0] for row in queues] == ["support"]  # sales is West's
+    agents = table(await page(boss, "/reports/agents?period=day&from=2026-11-03"))
+    assert [row[0] for row in agents] == ["王芳 (PJSIP/1001)"]
 
 
 async def test_complaint_and_fault_rates_per_model_with_exports(web, boss):
