@@ -52,9 +52,11 @@ async def service(db, sim, seeded):
 
 
 def messages(service: Service, user_id: int, kind: str | None = None) -> list:
+    """What the user's console was told about calls (``pop``, ``call``; or only ``kind``): their phone's own
+    queue states (``agent``, for the agent's bar) are not about a call."""
     conn = service.hub.connect(user_id, last_id=0)
     try:
-        return [m for m in conn.pending() if kind is None or m.type == kind]
+        return [m for m in conn.pending() if (m.type in ("pop", "call") if kind is None else m.type == kind)]
     finally:
         conn.close()
 
